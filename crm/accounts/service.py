@@ -1,0 +1,501 @@
+"""Customer-account use cases (SPEC §2, R-AC-01..09; R-PM-02..04).
+
+Each public function takes the acting staff member and plain values, checks capability and
+branch scope, runs in one transaction and writes its audit event there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+from crm import db
+from crm.accounts import schemas
+from crm.accounts.account_numbers import make_account_no
+from crm.accounts.customer_rules import (
+    CATEGORY_LABELS,
+    CustomerInput,
+    validate_customer_changes,
+    validate_new_customer,
+)
+from crm.accounts.lifecycle import STATUS_LABELS, check_transition
+from crm.accounts.masking import mask_value
+from crm.accounts.tables import AccountCounter, Customer, CustomerHistory
+from crm.audit import service as audit
+from crm.context import AppContext, Origin
+from crm.errors import Conflict, InvalidInput, NotFound
+from crm.security.blind_index import blind_index
+from crm.security.sealing import open_sealed, seal
+from crm.staff.access import Actor, in_scope, require, require_reveal
+from crm.staff.tables import Branch
+
+PAGE_SIZE = 20
+TABLE = "customer"
+# Field name in the API -> (sealed column, blind-index purpose or None, masking kind).
+SENSITIVE = {
+    "id_number": ("id_number_sealed", "id_number", "id_number"),
+    "phone": ("phone_sealed", "phone", "phone"),
+    "contact_phone": ("contact_phone_sealed", "phone", "phone"),
+    "address_detail": ("detail_sealed", None, "address_detail"),
+}
+
+
+class CustomerNotFound(NotFound):
+    code = "customer.not_found"
+
+
+class DuplicateIdNumber(Conflict):
+    code = "customer.duplicate_id"
+
+    def __init__(self, message: str, *, existing_account_no: str) -> None:
+        super().__init__(message, field="id_number")
+        self.existing_account_no = existing_account_no
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "existing_account_no": self.existing_account_no}
+
+
+class StaleUpdate(Conflict):
+    code = "customer.stale"
+
+
+class UnknownBranch(InvalidInput):
+    code = "customer.unknown_branch"
+
+
+class BranchOutOfScope(InvalidInput):
+    code = "customer.branch_out_of_scope"
+
+
+def label(pair: tuple[str, str] | str | None) -> str:
+    if isinstance(pair, tuple):
+        return pair[0]
+    return pair or ""
+
+
+def _seal(ctx: AppContext, *, column: str, account_no: str, value: str) -> str:
+    return seal(keyring=ctx.keyring, plaintext=value, table=TABLE, column=column, record=account_no)
+
+
+def _open(ctx: AppContext, *, column: str, account_no: str, token: str) -> str:
+    return open_sealed(keyring=ctx.keyring, token=token, table=TABLE, column=column, record=account_no)
+
+
+def _index(ctx: AppContext, *, purpose: str, value: str) -> str:
+    return blind_index(keyring=ctx.keyring, value=value, purpose=purpose)
+
+
+async def _branch(code: str) -> dict[str, Any]:
+    branch = await Branch.select().where(Branch.code == code).first()
+    if branch is None:
+        raise UnknownBranch(f"营业网点 {code} 不存在 / Unknown branch {code}", field="branch")
+    return branch
+
+
+async def _next_account_no(ctx: AppContext, branch: dict[str, Any]) -> str:
+    await AccountCounter.insert(AccountCounter(branch=branch["id"], next_value=1)).on_conflict(action="DO NOTHING")
+    row = await (
+        AccountCounter.update({AccountCounter.next_value: AccountCounter.next_value + 1})
+        .where(AccountCounter.branch == branch["id"])
+        .returning(AccountCounter.next_value)
+    )
+    return make_account_no(branch_no=branch["number"], sequence=row[0]["next_value"] - 1)
+
+
+async def _history(
+    *,
+    customer_id: int,
+    actor: Actor | None,
+    now: dt.datetime,
+    action: str,
+    changes: Iterable[tuple[str | None, str | None, str | None]] = ((None, None, None),),
+    reason: str | None = None,
+) -> None:
+    rows = [
+        CustomerHistory(
+            customer=customer_id,
+            changed_at=now,
+            actor=actor.staff_id if actor else None,
+            action=action,
+            field=field,
+            old_value=old,
+            new_value=new,
+            reason=reason,
+        )
+        for field, old, new in changes
+    ]
+    await CustomerHistory.insert(*rows)
+
+
+async def find_by_id_number(ctx: AppContext, id_number: str) -> dict[str, Any] | None:
+    return await Customer.select(Customer.id, Customer.account_no).where(
+        Customer.id_number_bidx == _index(ctx, purpose="id_number", value=id_number)
+    ).first()
+
+
+def sealed_values(ctx: AppContext, *, data: CustomerInput, account_no: str) -> dict[Any, Any]:
+    """Column values for the sensitive fields of a validated input."""
+    values: dict[Any, Any] = {}
+    if data.id_number is not None:
+        values[Customer.id_number_sealed] = _seal(ctx, column="id_number_sealed", account_no=account_no, value=data.id_number)
+        values[Customer.id_number_bidx] = _index(ctx, purpose="id_number", value=data.id_number)
+        values[Customer.id_number_masked] = mask_value(kind="id_number", value=data.id_number)
+    if data.phone is not None:
+        values[Customer.phone_sealed] = _seal(ctx, column="phone_sealed", account_no=account_no, value=data.phone)
+        values[Customer.phone_bidx] = _index(ctx, purpose="phone", value=data.phone)
+        values[Customer.phone_masked] = mask_value(kind="phone", value=data.phone)
+    if data.contact_phone is not None:
+        values[Customer.contact_phone_sealed] = _seal(
+            ctx, column="contact_phone_sealed", account_no=account_no, value=data.contact_phone
+        )
+        values[Customer.contact_phone_bidx] = _index(ctx, purpose="phone", value=data.contact_phone)
+        values[Customer.contact_phone_masked] = mask_value(kind="phone", value=data.contact_phone)
+    if data.detail is not None:
+        values[Customer.detail_sealed] = _seal(ctx, column="detail_sealed", account_no=account_no, value=data.detail)
+        values[Customer.detail_masked] = mask_value(kind="address_detail", value=data.detail)
+    return values
+
+
+async def open_account(*, ctx: AppContext, actor: Actor, data: CustomerInput, origin: Origin) -> schemas.Customer:
+    """开户 (R-AC-01..06, R-AC-09): validate, refuse duplicates, seal, number, record."""
+    require(actor, "customer.create")
+    valid = validate_new_customer(data)
+    now = ctx.now()
+    async with db.unit_of_work(ctx.engine):
+        branch = await _branch(valid.branch)
+        if not in_scope(actor, branch["id"]):
+            raise BranchOutOfScope(
+                "只能在本人所属营业网点开户 / You can only open accounts in your own branch", field="branch"
+            )
+        existing = await find_by_id_number(ctx, valid.id_number)
+        if existing is not None:
+            raise DuplicateIdNumber(
+                f"该证件号码已开户，户号 {existing['account_no']} / This ID number already has account {existing['account_no']}",
+                existing_account_no=existing["account_no"],
+            )
+        account_no = await _next_account_no(ctx, branch)
+        row = Customer(
+            account_no=account_no,
+            branch=branch["id"],
+            category=valid.category,
+            name=valid.name,
+            id_type=valid.id_type,
+            contact_name=valid.contact_name,
+            province=valid.province,
+            city=valid.city,
+            district=valid.district,
+            street=valid.street,
+            delivery_notice_no=valid.delivery_notice_no,
+            acceptance_drawing_no=valid.acceptance_drawing_no,
+            status="pending",
+            opened_at=now,
+            updated_at=now,
+            created_by=actor.staff_id,
+        )
+        for column, value in sealed_values(ctx, data=valid, account_no=account_no).items():
+            setattr(row, column._meta.name, value)
+        await row.save()
+        await _history(customer_id=row.id, actor=actor, now=now, action="opened")
+        await audit.append(
+            ctx=ctx, action="customer.open", actor=actor.username, origin=origin, target=account_no,
+            details={"branch": branch["code"], "category": valid.category},
+        )
+    return await get_customer(ctx=ctx, actor=actor, account_no=account_no)
+
+
+async def _load(ctx: AppContext, actor: Actor, account_no: str) -> dict[str, Any]:
+    """A customer the actor may see; another branch's customer is indistinguishable from none."""
+    query = Customer.select(*Customer.all_columns(), Customer.branch.code, Customer.branch.name).where(
+        Customer.account_no == (account_no or "").strip()
+    )
+    row = await query.first()
+    if row is None or not in_scope(actor, row["branch"]):
+        raise CustomerNotFound(f"用户 {account_no} 不存在 / Customer {account_no} not found", field="account_no")
+    return row
+
+
+def to_schema(row: dict[str, Any]) -> schemas.Customer:
+    masked = ["id_number", "phone", "address_detail"] + (["contact_phone"] if row["contact_phone_masked"] else [])
+    return schemas.Customer(
+        account_no=row["account_no"],
+        branch=row["branch.code"],
+        branch_name=row["branch.name"],
+        category=row["category"],
+        category_label=label(CATEGORY_LABELS.get(row["category"])),
+        name=row["name"],
+        id_type=row["id_type"],
+        id_number=row["id_number_masked"],
+        phone=row["phone_masked"],
+        contact_name=row["contact_name"],
+        contact_phone=row["contact_phone_masked"],
+        address=schemas.Address(
+            province=row["province"],
+            city=row["city"],
+            district=row["district"],
+            street=row["street"],
+            detail=row["detail_masked"],
+        ),
+        delivery_notice_no=row["delivery_notice_no"],
+        acceptance_drawing_no=row["acceptance_drawing_no"],
+        status=row["status"],
+        status_label=label(STATUS_LABELS.get(row["status"])),
+        status_reason=row["status_reason"],
+        freeze_cause=row["freeze_cause"],
+        balance_fen=row["balance_fen"],
+        version=row["version"],
+        opened_at=row["opened_at"],
+        updated_at=row["updated_at"],
+        masked_fields=masked,
+    )
+
+
+async def get_customer(*, ctx: AppContext, actor: Actor, account_no: str) -> schemas.Customer:
+    require(actor, "customer.read")
+    return to_schema(await _load(ctx, actor, account_no))
+
+
+def _summary(row: dict[str, Any]) -> schemas.CustomerSummary:
+    return schemas.CustomerSummary(
+        account_no=row["account_no"],
+        name=row["name"],
+        category=row["category"],
+        category_label=label(CATEGORY_LABELS.get(row["category"])),
+        branch=row["branch.code"],
+        status=row["status"],
+        status_label=label(STATUS_LABELS.get(row["status"])),
+        phone=row["phone_masked"],
+        id_number=row["id_number_masked"],
+        address="".join(p for p in (row["city"], row["district"], row["street"]) if p),
+    )
+
+
+_SUMMARY_COLUMNS = (
+    Customer.account_no,
+    Customer.name,
+    Customer.category,
+    Customer.branch.code,
+    Customer.status,
+    Customer.phone_masked,
+    Customer.id_number_masked,
+    Customer.city,
+    Customer.district,
+    Customer.street,
+)
+
+
+async def search_customers(
+    *,
+    ctx: AppContext,
+    actor: Actor,
+    query: str | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+) -> schemas.CustomerPage:
+    """Find by account number, name prefix, or (exactly, via blind index) ID number or phone."""
+    require(actor, "customer.read")
+    page = max(1, int(page or 1))
+    where = []
+    if not actor.all_branches:
+        where.append(Customer.branch == actor.branch_id)
+    if status:
+        if status not in STATUS_LABELS:
+            raise InvalidInput(f"未知状态 {status} / Unknown status {status}", field="status", code="customer.unknown_status")
+        where.append(Customer.status == status)
+    text = (query or "").strip()
+    if text:
+        compact = text.replace(" ", "").replace("-", "")
+        if compact.isdigit() and len(compact) == 11:
+            where.append(Customer.account_no == compact)
+        else:
+            # LIKE wildcards typed by the user are not wildcards here.
+            prefix = text.replace("%", "").replace("_", "")
+            where.append(Customer.name.like(f"{prefix}%"))
+    if id_number and id_number.strip():
+        where.append(Customer.id_number_bidx == _index(ctx, purpose="id_number", value=id_number.strip()))
+    if phone and phone.strip():
+        from crm.accounts.phones import normalise_phone
+
+        digest = _index(ctx, purpose="phone", value=normalise_phone(phone, field="phone"))
+        where.append((Customer.phone_bidx == digest) | (Customer.contact_phone_bidx == digest))
+    async with db.read_only(ctx.engine):
+        select = Customer.select(*_SUMMARY_COLUMNS).order_by(Customer.account_no)
+        count = Customer.count()
+        for condition in where:
+            select = select.where(condition)
+            count = count.where(condition)
+        rows = await select.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        total = await count
+    return schemas.CustomerPage(items=[_summary(r) for r in rows], page=page, page_size=PAGE_SIZE, total=total)
+
+
+def _as_input(row: dict[str, Any], ctx: AppContext) -> CustomerInput:
+    """The current values, decrypted, for re-validation of a change."""
+    no = row["account_no"]
+    return CustomerInput(
+        category=row["category"],
+        name=row["name"],
+        id_type=row["id_type"],
+        id_number=_open(ctx, column="id_number_sealed", account_no=no, token=row["id_number_sealed"]),
+        phone=_open(ctx, column="phone_sealed", account_no=no, token=row["phone_sealed"]),
+        contact_name=row["contact_name"],
+        contact_phone=(
+            _open(ctx, column="contact_phone_sealed", account_no=no, token=row["contact_phone_sealed"])
+            if row["contact_phone_sealed"]
+            else None
+        ),
+        province=row["province"],
+        city=row["city"],
+        district=row["district"],
+        street=row["street"],
+        detail=_open(ctx, column="detail_sealed", account_no=no, token=row["detail_sealed"]),
+        branch=row["branch.code"],
+        delivery_notice_no=row["delivery_notice_no"],
+        acceptance_drawing_no=row["acceptance_drawing_no"],
+    )
+
+
+_PLAIN_FIELDS = ("contact_name", "province", "city", "district", "street", "delivery_notice_no", "acceptance_drawing_no")
+_MASKED_FIELDS = {"phone": "phone", "contact_phone": "phone", "detail": "address_detail"}
+
+
+async def update_customer(
+    *, ctx: AppContext, actor: Actor, account_no: str, changes: CustomerInput, expected_version: int | None, origin: Origin
+) -> schemas.Customer:
+    """Edit contact and address details; name and ID go through corrections (R-AC-08)."""
+    require(actor, "customer.update")
+    now = ctx.now()
+    async with db.unit_of_work(ctx.engine):
+        row = await _load(ctx, actor, account_no)
+        if row["status"] == "closed":
+            raise Conflict("已注销的用户不能修改 / A closed account cannot be changed", code="customer.closed")
+        if expected_version is not None and expected_version != row["version"]:
+            raise StaleUpdate(
+                "该用户信息已被他人修改，请刷新后重试 / Someone else changed this customer; reload and try again",
+                field="version",
+            )
+        current = _as_input(row, ctx)
+        valid = validate_customer_changes(current=current, changes=changes)
+        values: dict[Any, Any] = {}
+        diff: list[tuple[str, str | None, str | None]] = []
+        for name in _PLAIN_FIELDS:
+            new = getattr(valid, name)
+            if new is not None and new != getattr(current, name):
+                values[getattr(Customer, name)] = new
+                diff.append((name, getattr(current, name), new))
+        sensitive_changed = CustomerInput(
+            **{
+                name: getattr(valid, name)
+                for name in _MASKED_FIELDS
+                if getattr(valid, name) is not None and getattr(valid, name) != getattr(current, name)
+            }
+        )
+        values.update(sealed_values(ctx, data=sensitive_changed, account_no=row["account_no"]))
+        for name, kind in _MASKED_FIELDS.items():
+            new = getattr(sensitive_changed, name)
+            if new is not None:
+                diff.append((name, mask_value(kind=kind, value=getattr(current, name)), mask_value(kind=kind, value=new)))
+        if not diff:
+            return to_schema(row)
+        values[Customer.version] = row["version"] + 1
+        values[Customer.updated_at] = now
+        updated = await (
+            Customer.update(values)
+            .where((Customer.id == row["id"]) & (Customer.version == row["version"]))
+            .returning(Customer.id)
+        )
+        if not updated:
+            raise StaleUpdate(
+                "该用户信息已被他人修改，请刷新后重试 / Someone else changed this customer; reload and try again",
+                field="version",
+            )
+        await _history(customer_id=row["id"], actor=actor, now=now, action="updated", changes=diff)
+        await audit.append(
+            ctx=ctx, action="customer.update", actor=actor.username, origin=origin, target=row["account_no"],
+            details={"fields": [d[0] for d in diff]},
+        )
+        row = await _load(ctx, actor, account_no)
+    return to_schema(row)
+
+
+async def transition(
+    *, ctx: AppContext, actor: Actor, account_no: str, to: str, reason: str, cause: str | None, origin: Origin
+) -> schemas.Customer:
+    """开通 / 冻结 / 解冻 / 注销 with a reason, recorded in history and audit (R-AC-07)."""
+    require(actor, "customer.transition")
+    now = ctx.now()
+    async with db.unit_of_work(ctx.engine):
+        row = await _load(ctx, actor, account_no)
+        reason = check_transition(
+            current=row["status"], target=to, reason=reason, cause=cause, balance_fen=row["balance_fen"]
+        )
+        await Customer.update(
+            {
+                Customer.status: to,
+                Customer.status_reason: reason,
+                Customer.freeze_cause: cause if to == "frozen" else None,
+                Customer.version: row["version"] + 1,
+                Customer.updated_at: now,
+            }
+        ).where(Customer.id == row["id"])
+        await _history(
+            customer_id=row["id"], actor=actor, now=now, action="status", changes=[("status", row["status"], to)], reason=reason
+        )
+        await audit.append(
+            ctx=ctx, action="customer.transition", actor=actor.username, origin=origin, target=row["account_no"],
+            details={"from": row["status"], "to": to, "reason": reason, "cause": cause},
+        )
+        row = await _load(ctx, actor, account_no)
+    return to_schema(row)
+
+
+class RevealReasonRequired(InvalidInput):
+    code = "reveal.reason_required"
+
+
+async def reveal(
+    *, ctx: AppContext, actor: Actor, account_no: str, field: str, reason: str, origin: Origin
+) -> schemas.Revealed:
+    """Show one full sensitive value, for a stated reason, and log it (R-PM-02)."""
+    require(actor, "customer.read")
+    require_reveal(actor=actor, field=field)
+    reason = (reason or "").strip()
+    if len(reason) < 2 or len(reason) > 200:
+        raise RevealReasonRequired("查看完整信息须填写事由（2–200 字） / State a reason (2–200 characters)", field="reason")
+    async with db.unit_of_work(ctx.engine):
+        row = await _load(ctx, actor, account_no)
+        column = SENSITIVE[field][0]
+        token = row[column]
+        value = _open(ctx, column=column, account_no=row["account_no"], token=token) if token else ""
+        await audit.append(
+            ctx=ctx, action="customer.reveal", actor=actor.username, origin=origin, target=row["account_no"],
+            details={"field": field, "reason": reason},
+        )
+    return schemas.Revealed(field=field, value=value)
+
+
+async def history(*, ctx: AppContext, actor: Actor, account_no: str) -> list[schemas.HistoryEntry]:
+    require(actor, "customer.read")
+    async with db.read_only(ctx.engine):
+        row = await _load(ctx, actor, account_no)
+        rows = await CustomerHistory.select(
+            CustomerHistory.all_columns(), CustomerHistory.actor.username
+        ).where(CustomerHistory.customer == row["id"]).order_by(CustomerHistory.id)
+    return [
+        schemas.HistoryEntry(
+            changed_at=r["changed_at"],
+            actor=r["actor.username"],
+            action=r["action"],
+            field=r["field"],
+            old_value=r["old_value"],
+            new_value=r["new_value"],
+            reason=r["reason"],
+        )
+        for r in rows
+    ]
+
+
+async def load_for_scope(*, ctx: AppContext, actor: Actor, account_no: str) -> dict[str, Any]:
+    """For sibling modules (meters, sheets, corrections) that act on a customer in scope."""
+    return await _load(ctx, actor, account_no)

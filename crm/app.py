@@ -1,0 +1,78 @@
+"""create_app(settings) -> Litestar: wires every package's controllers and pages."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import AsyncIterator
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from crm import db
+from crm.accounts.api import CorrectionController, CustomerController
+from crm.audit.api import AuditController
+from crm.context import AppContext, build_context
+from crm.http_auth import api_actor, api_session, app_context, request_origin
+from crm.http_errors import EXCEPTION_HANDLERS
+from crm.settings import Settings
+from crm.staff.api import AuthController
+
+
+@get("/health", tags=["system"])
+async def health(ctx: AppContext) -> dict[str, str]:
+    from crm.staff.tables import Branch
+
+    await Branch.count()
+    return {"status": "ok", "database": ctx.engine.engine_type}
+
+
+def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None) -> Litestar:
+    settings = settings or (ctx.settings if ctx else Settings.from_env())
+    context = ctx or build_context(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db.bind_tables(context.engine)
+        await db.start(context.engine, pool_size=context.settings.db_pool_size)
+        try:
+            yield
+        finally:
+            await db.stop(context.engine)
+
+    from crm.web import pages
+
+    return Litestar(
+        route_handlers=[
+            health,
+            AuthController,
+            CustomerController,
+            CorrectionController,
+            AuditController,
+            *pages.ROUTES,
+        ],
+        dependencies={
+            "ctx": Provide(app_context, sync_to_thread=False),
+            "session": Provide(api_session),
+            "actor": Provide(api_actor),
+            "origin": Provide(request_origin),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        state=State({"ctx": context}),
+        openapi_config=OpenAPIConfig(
+            title="Utility CRM & Archives API",
+            version="1.0.0",
+            path="/schema",
+            components=Components(
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        template_config=pages.template_config(),
+        plugins=pages.plugins(),
+        middleware=pages.middleware(settings),
+        debug=False,
+    )

@@ -1,0 +1,87 @@
+"""Auditor's read API: /api/v1/audit-events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Controller, get
+
+from crm.audit import service
+from crm.context import AppContext, Origin
+from crm.staff.access import Actor
+
+
+class AuditEventOut(msgspec.Struct, kw_only=True):
+    seq: int
+    occurred_at: dt.datetime
+    actor: str | None
+    action: str
+    target: str | None
+    outcome: str
+    source_ip: str | None
+    details: dict[str, Any]
+    hash: str
+
+
+class AuditEventPage(msgspec.Struct, kw_only=True):
+    items: list[AuditEventOut]
+    next_after_seq: int | None
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    seq: int
+    kind: str
+    message: str
+
+
+class VerifyReport(msgspec.Struct, kw_only=True):
+    ok: bool
+    checked: int
+    problems: list[Problem]
+
+
+class AuditController(Controller):
+    path = "/api/v1/audit-events"
+    tags = ["audit"]
+
+    @get("/")
+    async def list_events(
+        self,
+        ctx: AppContext,
+        actor: Actor,
+        action: str | None = None,
+        username: str | None = None,
+        after_seq: int = 0,
+        limit: int = 100,
+    ) -> AuditEventPage:
+        page = await service.list_events(
+            ctx=ctx, actor=actor, action=action, username=username, after_seq=after_seq, limit=limit
+        )
+        return AuditEventPage(
+            items=[
+                AuditEventOut(
+                    seq=e["seq"],
+                    occurred_at=e["occurred_at"],
+                    actor=e["actor"],
+                    action=e["action"],
+                    target=e["target"],
+                    outcome=e["outcome"],
+                    source_ip=e["source_ip"],
+                    details=msgspec.json.decode(e["details"]) if e["details"] else {},
+                    hash=e["hash"],
+                )
+                for e in page.events
+            ],
+            next_after_seq=page.next_after_seq,
+        )
+
+    @get("/verify")
+    async def verify(self, ctx: AppContext, actor: Actor, origin: Origin) -> VerifyReport:
+        report = await service.verify(ctx=ctx, actor=actor, origin=origin)
+        return VerifyReport(
+            ok=report.ok,
+            checked=report.checked,
+            problems=[Problem(seq=p.seq, kind=p.kind, message=p.message) for p in report.problems],
+        )

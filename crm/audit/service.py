@@ -1,0 +1,176 @@
+"""Appending to and reading the hash-chained audit trail (R-PM-05)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from crm import db
+from crm.audit.tables import AuditEvent, AuditHead
+from crm.context import AppContext, Origin
+from crm.security.audit_chain import (
+    GENESIS,
+    AuditLink,
+    ChainProblem,
+    ChainReport,
+    canonical_details,
+    link_hash,
+    verify_chain,
+)
+from crm.staff.access import Actor, require
+
+_BATCH = 2000
+
+
+async def ensure_head() -> None:
+    if not await AuditHead.exists().where(AuditHead.singleton == 1):
+        await AuditHead.insert(AuditHead(singleton=1, last_seq=0, last_hash=GENESIS))
+
+
+async def append(
+    *,
+    ctx: AppContext,
+    action: str,
+    actor: str | None,
+    origin: Origin,
+    outcome: str = "success",
+    target: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> int:
+    """Append one event; must run inside the use case's unit of work so both commit together."""
+    head = await db.locking(
+        AuditHead.select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.singleton == 1),
+        ctx.engine,
+    ).first()
+    if head is None:
+        raise RuntimeError("audit trail not initialised: run `crm init`")
+    seq = head["last_seq"] + 1
+    occurred_at = ctx.now().astimezone(dt.timezone.utc)
+    text = canonical_details(details or {})
+    digest = link_hash(
+        keyring=ctx.keyring,
+        seq=seq,
+        occurred_at=occurred_at.isoformat(),
+        actor=actor,
+        action=action,
+        target=target,
+        outcome=outcome,
+        source_ip=origin.source_ip,
+        details=text,
+        prev_hash=head["last_hash"],
+    )
+    await AuditEvent.insert(
+        AuditEvent(
+            seq=seq,
+            occurred_at=occurred_at,
+            actor=actor,
+            action=action,
+            target=target,
+            outcome=outcome,
+            source_ip=origin.source_ip,
+            details=text,
+            prev_hash=head["last_hash"],
+            hash=digest,
+        )
+    )
+    await AuditHead.update({AuditHead.last_seq: seq, AuditHead.last_hash: digest}).where(AuditHead.singleton == 1)
+    return seq
+
+
+async def append_alone(**kwargs: Any) -> int:
+    """For events that must survive the refusal they record (failed login, denied access)."""
+    ctx: AppContext = kwargs["ctx"]
+    async with db.unit_of_work(ctx.engine):
+        return await append(**kwargs)
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[dict[str, Any]]
+    next_after_seq: int | None
+
+
+async def list_events(
+    *,
+    ctx: AppContext,
+    actor: Actor,
+    action: str | None = None,
+    username: str | None = None,
+    after_seq: int = 0,
+    limit: int = 100,
+) -> AuditPage:
+    require(actor, "audit.read")
+    limit = max(1, min(limit, 500))
+    query = AuditEvent.select().where(AuditEvent.seq > after_seq).order_by(AuditEvent.seq).limit(limit + 1)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if username:
+        query = query.where(AuditEvent.actor == username)
+    rows = await query
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AuditPage(events=rows, next_after_seq=rows[-1]["seq"] if more else None)
+
+
+def _as_link(row: Mapping[str, Any]) -> AuditLink:
+    occurred_at = row["occurred_at"]
+    if isinstance(occurred_at, dt.datetime):
+        occurred_at = occurred_at.astimezone(dt.timezone.utc).isoformat()
+    return AuditLink(
+        seq=row["seq"],
+        occurred_at=occurred_at,
+        actor=row["actor"],
+        action=row["action"],
+        target=row["target"],
+        outcome=row["outcome"],
+        source_ip=row["source_ip"],
+        details=row["details"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+async def verify(*, ctx: AppContext, actor: Actor | None, origin: Origin) -> ChainReport:
+    """Re-derive every link; also compare the tip, which catches rows cut off the end."""
+    if actor is not None:
+        require(actor, "audit.read")
+    report = ChainReport(ok=True, checked=0, problems=[])
+    last: AuditLink | None = None
+    # Batches keep memory flat; each batch continues from the previous batch's last link.
+    while True:
+        rows = await AuditEvent.select().where(AuditEvent.seq > (last.seq if last else 0)).order_by(AuditEvent.seq).limit(_BATCH)
+        if not rows:
+            break
+        links = [_as_link(row) for row in rows]
+        part = verify_chain(
+            keyring=ctx.keyring,
+            links=links,
+            expected_first_seq=last.seq + 1 if last else 1,
+            expected_first_prev=last.hash if last else GENESIS,
+        )
+        report.checked += part.checked
+        report.problems.extend(part.problems)
+        report.ok = report.ok and part.ok
+        last = links[-1]
+    head = await AuditHead.select().where(AuditHead.singleton == 1).first()
+    if head is not None and (
+        head["last_seq"] != (last.seq if last else 0) or head["last_hash"] != (last.hash if last else GENESIS)
+    ):
+        report.problems.append(
+            ChainProblem(
+                seq=head["last_seq"],
+                kind="truncated",
+                message="审计链末端与记录不符：末尾记录被删除或篡改 / The chain tip does not match: trailing events were removed or altered",
+            )
+        )
+        report.ok = False
+    await append_alone(
+        ctx=ctx,
+        action="audit.verify",
+        actor=actor.username if actor else None,
+        origin=origin,
+        outcome="success" if report.ok else "failure",
+        details={"checked": report.checked, "problems": len(report.problems)},
+    )
+    return report

@@ -1,0 +1,71 @@
+"""What every use case needs from the running system, assembled once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from piccolo.engine.base import Engine
+
+from crm import db
+from crm.clock import Clock, SystemClock
+from crm.security.keyring import Keyring, generate_keyring, load_keyring, save_keyring
+from crm.security.lockout import LockoutPolicy
+from crm.security.passwords import PasswordHasher
+from crm.security.tokens import SessionPolicy
+from crm.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: Engine
+    keyring: Keyring
+    clock: Clock
+    hasher: PasswordHasher
+    session_policy: SessionPolicy
+    lockout_policy: LockoutPolicy
+
+    def now(self):
+        return self.clock.now()
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a request came from, for the audit trail."""
+
+    source_ip: str | None = None
+    user_agent: str | None = None
+
+
+CLI = Origin(source_ip="cli")
+
+
+def ensure_keyring(settings: Settings) -> Keyring:
+    """Load the keyring, creating one on first initialisation only."""
+    if settings.keyring_path.exists():
+        return load_keyring(path=settings.keyring_path)
+    keyring = generate_keyring()
+    save_keyring(keyring=keyring, path=settings.keyring_path)
+    return keyring
+
+
+def build_context(settings: Settings, *, clock: Clock | None = None, keyring: Keyring | None = None) -> AppContext:
+    engine = db.make_engine(settings.database_url)
+    db.bind_tables(engine)
+    if keyring is None:
+        if not settings.keyring_path.exists():
+            raise SystemExit(
+                f"No keyring at {settings.keyring_path}: run `crm init` first, or set CRM_KEYRING "
+                "to the keyring file kept outside the database backups."
+            )
+        keyring = load_keyring(path=settings.keyring_path)
+    hasher = PasswordHasher.for_tests() if settings.fast_password_hashing else PasswordHasher()
+    return AppContext(
+        settings=settings,
+        engine=engine,
+        keyring=keyring,
+        clock=clock or SystemClock(),
+        hasher=hasher,
+        session_policy=SessionPolicy(idle=settings.session_idle, absolute=settings.session_absolute),
+        lockout_policy=LockoutPolicy(max_failures=settings.lockout_failures, lock_for=settings.lockout_duration),
+    )

@@ -1,0 +1,129 @@
+"""Database engine from settings, table binding and the unit of work.
+
+Piccolo normally finds its engine through ``piccolo_conf``; the application instead builds
+the engine from ``Settings`` and binds every table to it, so tests can point one process at
+SQLite and then PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sqlite3
+from pathlib import Path
+from typing import AsyncIterator
+from urllib.parse import urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+# Piccolo's migration machinery looks its engine up here; `bind_tables` fills it in.
+os.environ.setdefault("PICCOLO_CONF", "crm.piccolo_conf")
+
+APP_MODULES = (
+    "crm.staff.piccolo_app",
+    "crm.audit.piccolo_app",
+    "crm.accounts.piccolo_app",
+)
+
+
+def sqlite_path(database_url: str) -> Path:
+    parsed = urlparse(database_url)
+    # sqlite:///relative/or/absolute — everything after "sqlite://" is the path.
+    raw = database_url[len("sqlite://") :] if parsed.scheme == "sqlite" else database_url
+    if raw.startswith("/") and not raw.startswith("//"):
+        return Path(raw)
+    return Path(raw.lstrip("/"))
+
+
+def make_engine(database_url: str) -> Engine:
+    scheme = urlparse(database_url).scheme
+    if scheme == "sqlite":
+        path = sqlite_path(database_url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _prepare_sqlite_file(path)
+        # A generous busy timeout lets concurrent writers queue instead of failing.
+        return SQLiteEngine(path=str(path), timeout=30)
+    if scheme in {"postgres", "postgresql"}:
+        return PostgresEngine(config={"dsn": database_url})
+    raise SystemExit(f"Unsupported database URL {database_url!r}: use sqlite:///path or postgresql://…")
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    # WAL is a property of the file, so setting it once lets readers run beside a writer.
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+
+
+def all_tables() -> list[type[Table]]:
+    from piccolo.conf.apps import AppRegistry
+
+    registry = AppRegistry(apps=list(APP_MODULES))
+    tables: list[type[Table]] = []
+    for app in registry.app_configs.values():
+        tables.extend(app.table_classes)
+    return tables
+
+
+def bind_tables(engine: Engine) -> None:
+    """Point every table (and Piccolo's migration bookkeeping) at this engine."""
+    from piccolo.apps.migrations.tables import Migration
+
+    import crm.piccolo_conf as conf
+
+    conf.DB = engine
+    Migration._meta.db = engine
+    for table in all_tables():
+        table._meta.db = engine
+
+
+@contextlib.asynccontextmanager
+async def unit_of_work(engine: Engine) -> AsyncIterator[None]:
+    """One transaction per use case: everything commits together or nothing does."""
+    if isinstance(engine, SQLiteEngine):
+        # IMMEDIATE takes the write lock up front, avoiding "database is locked" on upgrade.
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with engine.transaction():
+            yield
+
+
+@contextlib.asynccontextmanager
+async def read_only(engine: Engine) -> AsyncIterator[None]:
+    """Several reads on one connection (SQLite otherwise opens a connection per query)."""
+    async with engine.transaction():
+        yield
+
+
+async def migrate(engine: Engine) -> None:
+    """Apply every committed migration not yet applied; safe to run again."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    bind_tables(engine)
+    # Piccolo narrates each step with emoji; `crm init` reports its own summary instead.
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migration failed: {result.message}\n{out.getvalue()}")
+
+
+async def start(engine: Engine, *, pool_size: int) -> None:
+    if isinstance(engine, PostgresEngine) and pool_size > 0:
+        await engine.start_connection_pool(min_size=1, max_size=pool_size)
+
+
+async def stop(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()
+
+
+def locking(query, engine: Engine):
+    """SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers."""
+    if isinstance(engine, PostgresEngine):
+        return query.lock_rows("UPDATE")
+    return query

@@ -1,0 +1,43 @@
+"""Resolving the acting staff member from a request: bearer token (API) or cookie (pages)."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.datastructures import State
+
+from crm.context import AppContext, Origin
+from crm.staff import service as staff_service
+from crm.staff.access import Actor
+
+SESSION_COOKIE = "crm_session"
+
+
+def app_context(state: State) -> AppContext:
+    return state.ctx
+
+
+def origin_of(request: Request) -> Origin:
+    client = request.client.host if request.client else None
+    return Origin(source_ip=client, user_agent=request.headers.get("user-agent"))
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def api_session(request: Request, state: State) -> staff_service.Authenticated:
+    # The password-change endpoint must work before the first change; the others refuse.
+    allow = request.scope["path"].endswith(("/auth/password", "/auth/logout", "/auth/me"))
+    return await staff_service.authenticate(
+        ctx=state.ctx, token=bearer_token(request), kind="api", allow_password_change_pending=allow
+    )
+
+
+async def api_actor(session: staff_service.Authenticated) -> Actor:
+    return session.actor
+
+
+async def request_origin(request: Request) -> Origin:
+    return origin_of(request)

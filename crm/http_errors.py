@@ -1,0 +1,93 @@
+"""The one place domain errors become HTTP responses: {"code", "message", "field"}."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from crm.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from crm.security.sealing import SealBroken
+
+log = logging.getLogger("crm.http")
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    PermissionDenied: 403,
+    Conflict: 409,
+    AuthenticationFailed: 401,
+    AccountLocked: 423,
+}
+
+
+def status_for(error: DomainError) -> int:
+    for base, status in STATUS_BY_ERROR.items():
+        if isinstance(error, base):
+            return status
+    return 400
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
+    return Response(content=exc.as_dict(), status_code=status_for(exc), media_type=MediaType.JSON)
+
+
+def validation_handler(request: Request, exc: ValidationException) -> Response:
+    """Malformed bodies and wrong types from msgspec, in the same shape as rule errors."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    first = extra[0] if extra and isinstance(extra[0], dict) else {}
+    field = first.get("key")
+    message = first.get("message") or exc.detail
+    return Response(
+        content={
+            "code": "validation.invalid",
+            "message": f"请求数据格式错误 / Invalid request: {message}",
+            "field": field,
+        },
+        status_code=422,
+        media_type=MediaType.JSON,
+    )
+
+
+def http_handler(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    code = {401: "auth.unauthenticated", 403: "permission.denied", 404: "not_found", 405: "method_not_allowed"}.get(
+        status, f"http.{status}"
+    )
+    return Response(
+        content={"code": code, "message": exc.detail, "field": None},
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=getattr(exc, "headers", None) or None,
+    )
+
+
+def internal_handler(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, SealBroken):
+        log.error("sealed value failed authentication on %s", request.url.path)
+    else:
+        log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return Response(
+        content={"code": "internal", "message": "系统内部错误 / Internal error", "field": None},
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        media_type=MediaType.JSON,
+    )
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_handler,
+    NotAuthorizedException: http_handler,
+    HTTPException: http_handler,
+    Exception: internal_handler,
+}

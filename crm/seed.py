@@ -1,0 +1,126 @@
+"""Loading fixtures: branches, staff and (for the demo) customers with meters and appliances."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from crm import db
+from crm.accounts import equipment, service as accounts
+from crm.accounts.customer_rules import CustomerInput
+from crm.accounts.meter_rules import ApplianceInput, MeterInput
+from crm.audit import service as audit
+from crm.context import CLI, AppContext
+from crm.staff.access import Actor
+from crm.staff.tables import Branch, Staff
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+async def initialise(ctx: AppContext) -> None:
+    """Schema and audit head; idempotent."""
+    await db.migrate(ctx.engine)
+    await audit.ensure_head()
+
+
+async def load_staff_fixtures(ctx: AppContext, folder: Path) -> dict[str, int]:
+    """Branches and staff from JSON; rows that exist already are left as they are."""
+    counts = {"branches": 0, "staff": 0}
+    branches = json.loads((folder / "branches.json").read_text(encoding="utf-8"))
+    people = json.loads((folder / "staff.json").read_text(encoding="utf-8"))
+    async with db.unit_of_work(ctx.engine):
+        for b in branches:
+            if not await Branch.exists().where(Branch.code == b["code"]):
+                await Branch.insert(
+                    Branch(code=b["code"], number=b["number"], name=b["name"], is_head_office=b.get("head_office", False))
+                )
+                counts["branches"] += 1
+        ids = {r["code"]: r["id"] for r in await Branch.select(Branch.id, Branch.code)}
+        for p in people:
+            if await Staff.exists().where(Staff.username == p["username"]):
+                continue
+            await Staff.insert(
+                Staff(
+                    username=p["username"],
+                    display_name=p["display_name"],
+                    role=p["role"],
+                    branch=ids[p["branch"]],
+                    all_branches=p.get("all_branches", False),
+                    password_hash=ctx.hasher.hash(p["password"]),
+                    must_change_password=p.get("must_change_password", True),
+                )
+            )
+            counts["staff"] += 1
+        if counts["branches"] or counts["staff"]:
+            await audit.append(ctx=ctx, action="admin.fixtures", actor=None, origin=CLI, details=counts)
+    return counts
+
+
+async def _actor_for(username: str) -> Actor:
+    row = await Staff.select(Staff.all_columns(), Staff.branch.code).where(Staff.username == username).first()
+    return Actor(
+        staff_id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=row["role"],
+        branch_id=row["branch"],
+        branch_code=row["branch.code"],
+        all_branches=row["all_branches"],
+    )
+
+
+async def load_demo_customers(ctx: AppContext, folder: Path) -> int:
+    """Customers through the same service as the front desk, so they pass every rule."""
+    path = folder / "customers.json"
+    if not path.exists():
+        return 0
+    created = 0
+    actors: dict[str, Actor] = {}
+    for c in json.loads(path.read_text(encoding="utf-8")):
+        if await accounts.find_by_id_number(ctx, c["id_number"]):
+            continue
+        opener = c["opened_by"]
+        actor = actors.get(opener) or actors.setdefault(opener, await _actor_for(opener))
+        address = c["address"]
+        customer = await accounts.open_account(
+            ctx=ctx,
+            actor=actor,
+            origin=CLI,
+            data=CustomerInput(
+                category=c["category"], name=c["name"], id_type=c["id_type"], id_number=c["id_number"],
+                phone=c["phone"], contact_name=c.get("contact_name"), contact_phone=c.get("contact_phone"),
+                province=address["province"], city=address["city"], district=address["district"],
+                street=address.get("street"), detail=address["detail"], branch=c["branch"],
+                delivery_notice_no=c["delivery_notice_no"], acceptance_drawing_no=c["acceptance_drawing_no"],
+            ),
+        )
+        for m in c.get("meters", []):
+            await equipment.add_meter(
+                ctx=ctx, actor=actor, account_no=customer.account_no, origin=CLI,
+                data=MeterInput(
+                    serial=m["serial"], model=m["model"], meter_type=m["meter_type"],
+                    installed_date=dt.date.fromisoformat(m["installed_date"]),
+                    initial_reading=m["initial_reading"], seal_no=m.get("seal_no"),
+                ),
+            )
+        for a in c.get("appliances", []):
+            await equipment.add_appliance(
+                ctx=ctx, actor=actor, account_no=customer.account_no, origin=CLI,
+                data=ApplianceInput(
+                    kind=a["kind"], brand=a["brand"], model=a.get("model"),
+                    installed_date=dt.date.fromisoformat(a["installed_date"]),
+                ),
+            )
+        if c.get("status", "active") != "pending":
+            await accounts.transition(
+                ctx=ctx, actor=actor, account_no=customer.account_no, to="active",
+                reason="安装验收合格，通气开户", cause=None, origin=CLI,
+            )
+        created += 1
+    return created
+
+
+def demo_logins(folder: Path) -> list[dict[str, Any]]:
+    return json.loads((folder / "staff.json").read_text(encoding="utf-8"))

@@ -1,0 +1,74 @@
+"""Runtime configuration, read from the environment once and passed in explicitly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+def _env_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    keyring_path: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    company_name: str = "城市燃气有限公司"
+    secure_cookies: bool = False
+    session_idle: dt.timedelta = dt.timedelta(minutes=30)
+    session_absolute: dt.timedelta = dt.timedelta(hours=12)
+    lockout_failures: int = 5
+    lockout_duration: dt.timedelta = dt.timedelta(minutes=15)
+    audit_retention_days: int = 183
+    cjk_font_path: str | None = None
+    # PostgreSQL connections kept open per process; 0 opens one per query (tests, one-off commands).
+    db_pool_size: int = 10
+    # Cheap argon2 parameters keep the test suite fast; never set in production.
+    fast_password_hashing: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if environ is None else environ)
+        data_dir = Path(env.get("CRM_DATA_DIR") or "var").resolve()
+        database_url = env.get("CRM_DATABASE_URL") or f"sqlite:///{data_dir / 'crm.sqlite3'}"
+        keyring_path = Path(env.get("CRM_KEYRING") or data_dir / "keyring.json").resolve()
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            keyring_path=keyring_path,
+            host=env.get("CRM_HOST") or "127.0.0.1",
+            port=_env_int(env, "CRM_PORT", 8000),
+            company_name=env.get("CRM_COMPANY_NAME") or "城市燃气有限公司",
+            secure_cookies=(env.get("CRM_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}),
+            session_idle=dt.timedelta(minutes=_env_int(env, "CRM_SESSION_IDLE_MINUTES", 30)),
+            session_absolute=dt.timedelta(hours=_env_int(env, "CRM_SESSION_ABSOLUTE_HOURS", 12)),
+            lockout_failures=_env_int(env, "CRM_LOCKOUT_FAILURES", 5),
+            lockout_duration=dt.timedelta(minutes=_env_int(env, "CRM_LOCKOUT_MINUTES", 15)),
+            audit_retention_days=_env_int(env, "CRM_AUDIT_RETENTION_DAYS", 183),
+            cjk_font_path=env.get("CRM_CJK_FONT") or None,
+            db_pool_size=_env_int(env, "CRM_DB_POOL_SIZE", 10),
+        )
+
+    def with_(self, **changes: object) -> "Settings":
+        return replace(self, **changes)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"

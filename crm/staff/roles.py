@@ -1,0 +1,133 @@
+"""Roles, capabilities and clearance levels (R-PM-01).
+
+Kept as plain tables so a manager can read who may do what without reading code, and so a
+test can hold every role against every table.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CAPABILITIES",
+    "CAPABILITY_LABELS",
+    "CLEARANCES",
+    "CLEARANCE_LABELS",
+    "FIELD_CLASSES",
+    "ROLES",
+    "ROLE_CLEARANCE",
+    "ROLE_LABELS",
+    "capabilities_of",
+    "clearance_allows",
+]
+
+ROLES = (
+    "front_desk",
+    "market_manager",
+    "operations_vp",
+    "general_manager",
+    "finance",
+    "archivist",
+    "sysadmin",
+    "auditor",
+)
+
+ROLE_LABELS: dict[str, tuple[str, str]] = {
+    "front_desk": ("业务人员/营业厅", "Front desk"),
+    "market_manager": ("市场部经理", "Market manager"),
+    "operations_vp": ("经营副总", "Vice president of operations"),
+    "general_manager": ("总经理", "General manager"),
+    "finance": ("财务部", "Finance"),
+    "archivist": ("档案管理人员", "Archivist"),
+    "sysadmin": ("网络管理员", "System administrator"),
+    "auditor": ("内部审计", "Internal auditor"),
+}
+
+# Ordered from least to most sensitive; a clearance sees its own level and everything below.
+CLEARANCES = ("public", "internal", "confidential", "restricted")
+
+CLEARANCE_LABELS: dict[str, tuple[str, str]] = {
+    "public": ("公开", "Public"),
+    "internal": ("内部", "Internal"),
+    "confidential": ("秘密", "Confidential"),
+    "restricted": ("机密", "Restricted"),
+}
+
+CAPABILITY_LABELS: dict[str, tuple[str, str]] = {
+    "customer.read": ("查看用户", "View customers"),
+    "customer.create": ("开户", "Open accounts"),
+    "customer.update": ("修改用户信息", "Update customer details"),
+    "customer.transition": ("冻结/恢复/注销", "Freeze, reactivate, close"),
+    "customer.reveal": ("查看完整敏感信息", "Reveal full sensitive values"),
+    "customer.correct.request": ("提交信息更正", "Request corrections"),
+    "customer.correct.approve": ("审批信息更正", "Approve corrections"),
+    "customer.sheet": ("打印用户信息", "Print customer sheet"),
+    "meter.write": ("录入表务信息", "Record meters"),
+    "appliance.write": ("录入燃气具信息", "Record appliances"),
+    "audit.read": ("查阅审计日志", "Read the audit trail"),
+    "staff.admin": ("管理员工账户", "Administer staff accounts"),
+}
+
+_MANAGER = frozenset({"customer.read", "customer.reveal", "customer.sheet", "customer.correct.approve"})
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "front_desk": frozenset(
+        {
+            "customer.read",
+            "customer.create",
+            "customer.update",
+            "customer.transition",
+            "customer.reveal",
+            "customer.correct.request",
+            "customer.sheet",
+            "meter.write",
+            "appliance.write",
+        }
+    ),
+    "market_manager": _MANAGER,
+    "operations_vp": _MANAGER,
+    "general_manager": _MANAGER | {"customer.transition"},
+    # Finance freezes accounts in arrears and closes settled ones.
+    "finance": frozenset({"customer.read", "customer.reveal", "customer.sheet", "customer.transition"}),
+    "archivist": frozenset({"customer.read", "customer.sheet"}),
+    # Separation of duties: whoever manages accounts and keys must not also read customer data.
+    "sysadmin": frozenset({"staff.admin"}),
+    "auditor": frozenset({"audit.read"}),
+}
+
+ROLE_CLEARANCE: dict[str, str] = {
+    "front_desk": "confidential",
+    "market_manager": "confidential",
+    "operations_vp": "confidential",
+    "general_manager": "restricted",
+    "finance": "confidential",
+    "archivist": "confidential",
+    "sysadmin": "public",
+    "auditor": "internal",
+}
+
+FIELD_CLASSES: dict[str, str] = {
+    "id_number": "confidential",
+    "phone": "confidential",
+    "contact_phone": "confidential",
+    "address_detail": "confidential",
+    "bank_account": "restricted",
+}
+
+
+def capabilities_of(role: str) -> frozenset[str]:
+    """The capabilities of ``role``; ValueError for an unknown role rather than a silent deny."""
+    try:
+        return CAPABILITIES[role]
+    except KeyError:
+        raise ValueError(f"unknown role {role!r}; expected one of {ROLES}") from None
+
+
+def _rank(level: str) -> int:
+    try:
+        return CLEARANCES.index(level)
+    except ValueError:
+        raise ValueError(f"unknown clearance level {level!r}; expected one of {CLEARANCES}") from None
+
+
+def clearance_allows(*, clearance: str, field_class: str) -> bool:
+    """True when a viewer with ``clearance`` may see values of ``field_class``."""
+    return _rank(clearance) >= _rank(field_class)
