@@ -7,8 +7,8 @@ from typing import Any
 from crm import db
 from crm.accounts import schemas
 from crm.accounts.meter_rules import (
-    APPLIANCE_KINDS,
-    METER_TYPES,
+    APPLIANCE_KIND_LABELS,
+    METER_TYPE_LABELS,
     ApplianceInput,
     MeterInput,
     format_volume_l,
@@ -21,12 +21,6 @@ from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict
 from crm.staff.access import Actor, require
-
-METER_TYPE_LABELS = getattr(__import__("crm.accounts.meter_rules", fromlist=["METER_TYPE_LABELS"]), "METER_TYPE_LABELS", {})
-APPLIANCE_KIND_LABELS = getattr(
-    __import__("crm.accounts.meter_rules", fromlist=["APPLIANCE_KIND_LABELS"]), "APPLIANCE_KIND_LABELS", {}
-)
-
 
 class DuplicateMeter(Conflict):
     code = "meter.duplicate_serial"
@@ -133,6 +127,3 @@ async def list_appliances(*, ctx: AppContext, actor: Actor, account_no: str) -> 
         customer = await load_for_scope(ctx=ctx, actor=actor, account_no=account_no)
         rows = await Appliance.select().where(Appliance.customer == customer["id"]).order_by(Appliance.id)
     return [appliance_schema(r) for r in rows]
-
-
-__all__ = ["APPLIANCE_KINDS", "METER_TYPES", "add_meter", "list_meters", "add_appliance", "list_appliances"]

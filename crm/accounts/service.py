@@ -144,7 +144,12 @@ def sealed_values(ctx: AppContext, *, data: CustomerInput, account_no: str) -> d
         values[Customer.phone_sealed] = _seal(ctx, column="phone_sealed", account_no=account_no, value=data.phone)
         values[Customer.phone_bidx] = _index(ctx, purpose="phone", value=data.phone)
         values[Customer.phone_masked] = mask_value(kind="phone", value=data.phone)
-    if data.contact_phone is not None:
+    if data.contact_phone == "":
+        # Cleared (allowed unless the customer is collective, which the rules check).
+        values[Customer.contact_phone_sealed] = None
+        values[Customer.contact_phone_bidx] = None
+        values[Customer.contact_phone_masked] = None
+    elif data.contact_phone is not None:
         values[Customer.contact_phone_sealed] = _seal(
             ctx, column="contact_phone_sealed", account_no=account_no, value=data.contact_phone
         )
@@ -381,21 +386,22 @@ async def update_customer(
         diff: list[tuple[str, str | None, str | None]] = []
         for name in _PLAIN_FIELDS:
             new = getattr(valid, name)
-            if new is not None and new != getattr(current, name):
+            if new is not None and new != (getattr(current, name) or ""):
+                new = new or None
                 values[getattr(Customer, name)] = new
                 diff.append((name, getattr(current, name), new))
         sensitive_changed = CustomerInput(
             **{
                 name: getattr(valid, name)
                 for name in _MASKED_FIELDS
-                if getattr(valid, name) is not None and getattr(valid, name) != getattr(current, name)
+                if getattr(valid, name) is not None and getattr(valid, name) != (getattr(current, name) or "")
             }
         )
         values.update(sealed_values(ctx, data=sensitive_changed, account_no=row["account_no"]))
         for name, kind in _MASKED_FIELDS.items():
             new = getattr(sensitive_changed, name)
             if new is not None:
-                diff.append((name, mask_value(kind=kind, value=getattr(current, name)), mask_value(kind=kind, value=new)))
+                diff.append((name, mask_value(kind=kind, value=getattr(current, name)), mask_value(kind=kind, value=new) or None))
         if not diff:
             return to_schema(row)
         values[Customer.version] = row["version"] + 1

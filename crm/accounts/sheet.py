@@ -6,9 +6,8 @@ import datetime as dt
 
 from crm import db
 from crm.accounts.customer_rules import CATEGORY_LABELS, ID_TYPE_LABELS
-from crm.accounts.equipment import APPLIANCE_KIND_LABELS, METER_TYPE_LABELS
 from crm.accounts.lifecycle import STATUS_LABELS
-from crm.accounts.meter_rules import format_volume_l
+from crm.accounts.meter_rules import APPLIANCE_KIND_LABELS, METER_TYPE_LABELS, format_volume_l
 from crm.accounts.service import SENSITIVE, _open, label, load_for_scope
 from crm.accounts.tables import Appliance, Meter
 from crm.audit import service as audit
