@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import AsyncIterator
 from urllib.parse import urlparse
 
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
+
+from crm.errors import Conflict
 
 # Piccolo's migration machinery looks its engine up here; `bind_tables` fills it in.
 os.environ.setdefault("PICCOLO_CONF", "crm.piccolo_conf")
@@ -81,16 +84,41 @@ def bind_tables(engine: Engine) -> None:
         table._meta.db = engine
 
 
+class UniqueViolation(Conflict):
+    """A unique constraint stopped a write that raced another (checked first, enforced here)."""
+
+    code = "conflict.duplicate"
+
+    def __init__(self, *, constraint: str) -> None:
+        super().__init__("记录已存在 / The record already exists")
+        self.constraint = constraint
+
+
+def _unique_violation(error: BaseException) -> UniqueViolation | None:
+    """The one place driver-specific constraint errors become a domain error."""
+    if isinstance(error, asyncpg.UniqueViolationError):
+        return UniqueViolation(constraint=error.constraint_name or str(error))
+    if isinstance(error, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(error):
+        return UniqueViolation(constraint=str(error).split(":", 1)[-1].strip())
+    return None
+
+
 @contextlib.asynccontextmanager
 async def unit_of_work(engine: Engine) -> AsyncIterator[None]:
     """One transaction per use case: everything commits together or nothing does."""
-    if isinstance(engine, SQLiteEngine):
-        # IMMEDIATE takes the write lock up front, avoiding "database is locked" on upgrade.
-        async with engine.transaction(transaction_type=TransactionType.immediate):
-            yield
-    else:
-        async with engine.transaction():
-            yield
+    try:
+        if isinstance(engine, SQLiteEngine):
+            # IMMEDIATE takes the write lock up front, avoiding "database is locked" on upgrade.
+            async with engine.transaction(transaction_type=TransactionType.immediate):
+                yield
+        else:
+            async with engine.transaction():
+                yield
+    except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as error:
+        translated = _unique_violation(error)
+        if translated is None:
+            raise
+        raise translated from error
 
 
 @contextlib.asynccontextmanager

@@ -31,7 +31,6 @@ class Settings:
     session_absolute: dt.timedelta = dt.timedelta(hours=12)
     lockout_failures: int = 5
     lockout_duration: dt.timedelta = dt.timedelta(minutes=15)
-    audit_retention_days: int = 183
     cjk_font_path: str | None = None
     # PostgreSQL connections kept open per process; 0 opens one per query (tests, one-off commands).
     db_pool_size: int = 10
@@ -57,7 +56,6 @@ class Settings:
             session_absolute=dt.timedelta(hours=_env_int(env, "CRM_SESSION_ABSOLUTE_HOURS", 12)),
             lockout_failures=_env_int(env, "CRM_LOCKOUT_FAILURES", 5),
             lockout_duration=dt.timedelta(minutes=_env_int(env, "CRM_LOCKOUT_MINUTES", 15)),
-            audit_retention_days=_env_int(env, "CRM_AUDIT_RETENTION_DAYS", 183),
             cjk_font_path=env.get("CRM_CJK_FONT") or None,
             db_pool_size=_env_int(env, "CRM_DB_POOL_SIZE", 10),
         )

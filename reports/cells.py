@@ -125,6 +125,8 @@ class TextLines(Flowable):
 
     def draw(self) -> None:
         text = self.canv.beginText()
+        font: tuple[str, float] | None = None
+        color: Color | None = None
         top = self.height
         for line, line_width, baseline in self._lines:
             top -= self._leading
@@ -138,8 +140,12 @@ class TextLines(Flowable):
             text.setTextOrigin(x, y)
             rise = 0.0
             for run in line:
-                text.setFont(run.font_name, run.font_size)
-                text.setFillColor(run.color)
+                if (run.font_name, run.font_size) != font:
+                    font = (run.font_name, run.font_size)
+                    text.setFont(run.font_name, run.font_size)
+                if run.color is not color:
+                    color = run.color
+                    text.setFillColor(run.color)
                 if run.rise != rise:
                     text.setRise(run.rise)
                     rise = run.rise
@@ -174,12 +180,16 @@ def text_block(
     the style's own. When a line does not fit ``width`` the block becomes one CJK-wrapping
     Paragraph of the escaped text (parts keep their size and colour).
     """
-    font = style.fontName
     runs = [
         [
             run
             for text, size, color in line
-            for run in make_runs(plain_text(text, strip=False), font, size or style.fontSize, color or style.textColor)
+            for run in make_runs(
+                plain_text(text, strip=False),
+                style.fontName,
+                size or style.fontSize,
+                color or style.textColor,
+            )
         ]
         for line in lines
     ]
@@ -192,16 +202,16 @@ def text_block(
             space_after=style.spaceAfter,
         )
     markup = "<br/>".join(
-        "".join(
-            escape_markup(text)
-            if size is None and color is None
-            else f'<font size="{size or style.fontSize:g}" color="#{(color or style.textColor).hexval()[2:]}">'
-            f"{escape_markup(text)}</font>"
-            for text, size, color in line
-        )
-        for line in lines
+        "".join(_part_markup(text, size, color, style) for text, size, color in line) for line in lines
     )
     return Paragraph(markup, style)
+
+
+def _part_markup(text: str, size: float | None, color: Color | None, style: ParagraphStyle) -> str:
+    if size is None and color is None:
+        return escape_markup(text)
+    hex_color = (color or style.textColor).hexval()[2:]
+    return f'<font size="{size or style.fontSize:g}" color="#{hex_color}">{escape_markup(text)}</font>'
 
 
 def value_cell(value: object, style: ParagraphStyle, width: float) -> Flowable:
@@ -235,10 +245,16 @@ def label_cell(zh: str, en: str, style: ParagraphStyle, width: float, *, en_size
     """
     if not isinstance(zh, Markup) and not isinstance(en, Markup):
         zh_runs = make_runs(plain_text(zh), style.fontName, style.fontSize, style.textColor)
-        en_runs = make_runs(plain_text(en), style.fontName, en_size, ENGLISH_COLOR) if en else []
-        space = [Run(" ", style.fontName, en_size, ENGLISH_COLOR)] if en_runs else []
-        for lines in ([zh_runs + space + en_runs], [zh_runs, en_runs] if en_runs else None):
-            if lines and _fits(lines, width):
+        en_text = plain_text(en)
+        if not en_text:
+            candidates = [[zh_runs]]
+        else:
+            candidates = [
+                [zh_runs + make_runs(" " + en_text, style.fontName, en_size, ENGLISH_COLOR)],
+                [zh_runs, make_runs(en_text, style.fontName, en_size, ENGLISH_COLOR)],
+            ]
+        for lines in candidates:
+            if _fits(lines, width):
                 return TextLines(lines, leading=style.leading, alignment=style.alignment)
     return Paragraph(bilingual_label(zh, en, en_size=en_size), style)
 

@@ -13,8 +13,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from reports.fonts import register_cjk_font
 from reports.cells import ENGLISH_COLOR, text_block
+from reports.fonts import register_cjk_font
 from reports.frame import (
     MARGIN_X,
     DocumentInfo,
@@ -115,9 +115,14 @@ def render_customer_sheet(
 
 def _story(sheet: CustomerSheet, font_name: str) -> list:
     st = styles(font_name)
+    organisation = f"{plain_text(sheet.company_name)}　{plain_text(sheet.branch_name)}"
     story: list = [
-        text_block([[("用户信息表", None, None)], [("Customer Information Sheet", 10, None)]], st["title"], _CONTENT_WIDTH),
-        text_block([[(f"{plain_text(sheet.company_name)}　{plain_text(sheet.branch_name)}", None, None)]], st["subtitle"], _CONTENT_WIDTH),
+        text_block(
+            [[("用户信息表", None, None)], [("Customer Information Sheet", 10, None)]],
+            st["title"],
+            _CONTENT_WIDTH,
+        ),
+        text_block([[(organisation, None, None)]], st["subtitle"], _CONTENT_WIDTH),
     ]
 
     story.append(_heading("基本信息", "Basic Information", st))

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -27,14 +28,14 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 
+from reports.cells import header_cell, label_cell, value_cell
 from reports.fonts import bold_font_name
-from reports.cells import bilingual_label, header_cell, label_cell, value_cell
+from reports.text import plain_text
 
 __all__ = [
     "CREATOR",
     "DocumentInfo",
     "build_pdf",
-    "bilingual_label",
     "data_table",
     "label_value_table",
     "page_label",
@@ -42,6 +43,12 @@ __all__ = [
 ]
 
 CREATOR = "Utility CRM & Archives"
+
+# reportlab wraps every compressed stream in ASCII85 by default: 25% larger streams and a
+# pure-Python encoder on the hot path. Our PDFs are binary anyway (embedded font subsets),
+# so streams are written Flate-only. This is a process-wide reportlab setting; `reports` is
+# the project's only reportlab user.
+rl_config.useA85 = 0
 
 MARGIN_X = 18 * mm
 MARGIN_TOP = 22 * mm
@@ -156,14 +163,15 @@ def build_pdf(*, info: DocumentInfo, story: list, font_name: str, pagesize=A4) -
         subject=info.subject,
         creator=CREATOR,
         keywords=list(info.keywords),
+        lang="zh-CN",
         initialFontName=font_name,
     )
     furniture = _Furniture(
         font_name=font_name,
         bold_font_name=bold_font_name(font_name),
-        company=info.company,
-        title=info.title,
-        watermark=info.watermark or None,
+        company=plain_text(info.company),
+        title=plain_text(info.title),
+        watermark=plain_text(info.watermark) or None,
     )
     doc.build(story, canvasmaker=functools.partial(_FramedCanvas, furniture=furniture))
     return buffer.getvalue()
@@ -176,17 +184,30 @@ def _styles(font_name: str) -> dict[str, ParagraphStyle]:
 
 @functools.lru_cache(maxsize=None)
 def _build_styles(font_name: str, bold: str) -> dict[str, ParagraphStyle]:
-    common = {"fontName": font_name, "wordWrap": "CJK"}
+    def style(name: str, *, font: str = font_name, **kwargs: object) -> ParagraphStyle:
+        return ParagraphStyle(name, fontName=font, wordWrap="CJK", **kwargs)
+
+    dark, muted = colors.HexColor("#1f2933"), colors.HexColor("#3e4c59")
     return {
-        "title": ParagraphStyle("title", **{**common, "fontName": bold}, fontSize=17, leading=22, alignment=TA_CENTER, spaceAfter=1 * mm),
-        "subtitle": ParagraphStyle("subtitle", **common, fontSize=9.5, leading=12, alignment=TA_CENTER, textColor=colors.HexColor("#3e4c59"), spaceAfter=4 * mm),
-        "heading": ParagraphStyle("heading", **{**common, "fontName": bold}, fontSize=11.5, leading=15, spaceBefore=4 * mm, spaceAfter=1.5 * mm, textColor=colors.HexColor("#1f2933")),
-        "body": ParagraphStyle("body", **common, fontSize=9.5, leading=13, alignment=TA_LEFT),
-        "label": ParagraphStyle("label", **common, fontSize=9, leading=11.5, textColor=colors.HexColor("#1f2933")),
-        "value": ParagraphStyle("value", **common, fontSize=9.5, leading=12.5),
-        "cell": ParagraphStyle("cell", **common, fontSize=8.5, leading=11),
-        "cell_header": ParagraphStyle("cell_header", **{**common, "fontName": bold}, fontSize=8.5, leading=10.5, alignment=TA_CENTER),
-        "small": ParagraphStyle("small", **common, fontSize=8, leading=10, textColor=colors.HexColor("#3e4c59")),
+        "title": style("title", font=bold, fontSize=17, leading=22, alignment=TA_CENTER, spaceAfter=1 * mm),
+        "subtitle": style(
+            "subtitle", fontSize=9.5, leading=12, alignment=TA_CENTER, textColor=muted, spaceAfter=4 * mm
+        ),
+        "heading": style(
+            "heading",
+            font=bold,
+            fontSize=11.5,
+            leading=15,
+            spaceBefore=4 * mm,
+            spaceAfter=1.5 * mm,
+            textColor=dark,
+        ),
+        "body": style("body", fontSize=9.5, leading=13, alignment=TA_LEFT),
+        "label": style("label", fontSize=9, leading=11.5, textColor=dark),
+        "value": style("value", fontSize=9.5, leading=12.5),
+        "cell": style("cell", fontSize=8.5, leading=11),
+        "cell_header": style("cell_header", font=bold, fontSize=8.5, leading=10.5, alignment=TA_CENTER),
+        "small": style("small", fontSize=8, leading=10, textColor=muted),
     }
 
 

@@ -9,7 +9,7 @@ from crm.accounts import schemas
 from crm.accounts.customer_rules import CORRECTION_FIELDS, CustomerInput, validate_correction
 from crm.accounts.masking import mask_value
 from crm.accounts.service import (
-    DuplicateIdNumber,
+    _duplicate,
     _as_input,
     _history,
     find_by_id_number,
@@ -166,10 +166,7 @@ async def _apply(ctx: AppContext, *, actor: Actor, row: dict[str, Any], now) -> 
     if field == "id_number":
         existing = await find_by_id_number(ctx, value)
         if existing is not None and existing["id"] != customer["id"]:
-            raise DuplicateIdNumber(
-                f"该证件号码已开户，户号 {existing['account_no']} / This ID number already has account {existing['account_no']}",
-                existing_account_no=existing["account_no"],
-            )
+            raise _duplicate(existing["account_no"])
         values.update(sealed_values(ctx, data=CustomerInput(id_number=value), account_no=account_no))
         old, new = customer["id_number_masked"], mask_value(kind="id_number", value=value)
     else:

@@ -165,6 +165,25 @@ async def open_account(*, ctx: AppContext, actor: Actor, data: CustomerInput, or
     """开户 (R-AC-01..06, R-AC-09): validate, refuse duplicates, seal, number, record."""
     require(actor, "customer.create")
     valid = validate_new_customer(data)
+    try:
+        account_no = await _insert_customer(ctx, actor=actor, valid=valid, origin=origin)
+    except db.UniqueViolation as race:
+        # Another desk opened the same ID number between our check and our insert.
+        existing = await find_by_id_number(ctx, valid.id_number) if "id_number" in race.constraint else None
+        if existing is None:
+            raise
+        raise _duplicate(existing["account_no"]) from race
+    return await get_customer(ctx=ctx, actor=actor, account_no=account_no)
+
+
+def _duplicate(account_no: str) -> DuplicateIdNumber:
+    return DuplicateIdNumber(
+        f"该证件号码已开户，户号 {account_no} / This ID number already has account {account_no}",
+        existing_account_no=account_no,
+    )
+
+
+async def _insert_customer(ctx: AppContext, *, actor: Actor, valid: CustomerInput, origin: Origin) -> str:
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         branch = await _branch(valid.branch)
@@ -174,10 +193,7 @@ async def open_account(*, ctx: AppContext, actor: Actor, data: CustomerInput, or
             )
         existing = await find_by_id_number(ctx, valid.id_number)
         if existing is not None:
-            raise DuplicateIdNumber(
-                f"该证件号码已开户，户号 {existing['account_no']} / This ID number already has account {existing['account_no']}",
-                existing_account_no=existing["account_no"],
-            )
+            raise _duplicate(existing["account_no"])
         account_no = await _next_account_no(ctx, branch)
         row = Customer(
             account_no=account_no,
@@ -205,7 +221,7 @@ async def open_account(*, ctx: AppContext, actor: Actor, data: CustomerInput, or
             ctx=ctx, action="customer.open", actor=actor.username, origin=origin, target=account_no,
             details={"branch": branch["code"], "category": valid.category},
         )
-    return await get_customer(ctx=ctx, actor=actor, account_no=account_no)
+    return account_no
 
 
 async def _load(ctx: AppContext, actor: Actor, account_no: str) -> dict[str, Any]:

@@ -99,7 +99,12 @@ class TestTrueTypeFont:
         assert font.source == "system"
         assert font.path == truetype_path
 
-    def test_registration_parses_the_font_file_once(self, truetype_path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_registration_parses_the_font_file_once(
+        self,
+        truetype_path: str,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
         """SPEC §9 performance: the TrueType file is parsed once per process, not per PDF."""
         copy = tmp_path / Path(truetype_path).name
         shutil.copyfile(truetype_path, copy)
