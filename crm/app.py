@@ -16,9 +16,9 @@ from crm.accounts.api import CorrectionController, CustomerController
 from crm.audit.api import AuditController
 from crm.context import AppContext, build_context
 from crm.http_auth import api_actor, api_session, app_context, request_origin
-from crm.http_errors import EXCEPTION_HANDLERS
+from crm.http_errors import EXCEPTION_HANDLERS, audit_denial
 from crm.settings import Settings
-from crm.staff.api import AuthController
+from crm.staff.api import AuthController, StaffController
 
 
 @get("/health", tags=["system"])
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         route_handlers=[
             health,
             AuthController,
+            StaffController,
             CustomerController,
             CorrectionController,
             AuditController,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             "origin": Provide(request_origin),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        after_exception=[audit_denial],
         lifespan=[lifespan],
         state=State({"ctx": context}),
         openapi_config=OpenAPIConfig(

@@ -35,7 +35,9 @@ async def api_session(request: Request, state: State) -> staff_service.Authentic
     )
 
 
-async def api_actor(session: staff_service.Authenticated) -> Actor:
+async def api_actor(request: Request, session: staff_service.Authenticated) -> Actor:
+    # Kept on the request so a refusal further down can be audited with who asked.
+    request.state.actor = session.actor
     return session.actor
 
 

@@ -7,6 +7,7 @@ import logging
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import Scope
 
 from crm.errors import (
     AccountLocked,
@@ -82,6 +83,30 @@ def internal_handler(request: Request, exc: Exception) -> Response:
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
         media_type=MediaType.JSON,
     )
+
+
+async def audit_denial(exception: Exception, scope: Scope) -> None:
+    """R-PM-05: every permission denial is recorded, whichever page or endpoint refused."""
+    if not isinstance(exception, PermissionDenied):
+        return
+    from crm.audit import service as audit
+    from crm.context import Origin
+
+    ctx = scope["app"].state.ctx
+    actor = scope.get("state", {}).get("actor")
+    client = scope.get("client")
+    try:
+        await audit.append_alone(
+            ctx=ctx,
+            action="permission.denied",
+            actor=actor.username if actor else None,
+            origin=Origin(source_ip=client[0] if client else None),
+            outcome="denied",
+            target=scope.get("path", "")[:128],
+            details={"code": exception.code, "method": scope.get("method")},
+        )
+    except Exception:  # the refusal itself must still reach the user
+        log.exception("could not audit a permission denial")
 
 
 EXCEPTION_HANDLERS = {

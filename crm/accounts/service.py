@@ -20,6 +20,7 @@ from crm.accounts.customer_rules import (
 )
 from crm.accounts.lifecycle import STATUS_LABELS, check_transition
 from crm.accounts.masking import mask_value
+from crm.accounts.phones import normalise_phone
 from crm.accounts.tables import AccountCounter, Customer, CustomerHistory
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
@@ -336,8 +337,6 @@ async def search_customers(
     if id_number and id_number.strip():
         where.append(Customer.id_number_bidx == _index(ctx, purpose="id_number", value=id_number.strip()))
     if phone and phone.strip():
-        from crm.accounts.phones import normalise_phone
-
         digest = _index(ctx, purpose="phone", value=normalise_phone(phone, field="phone"))
         where.append((Customer.phone_bidx == digest) | (Customer.contact_phone_bidx == digest))
     async with db.read_only(ctx.engine):

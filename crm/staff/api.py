@@ -6,11 +6,12 @@ import datetime as dt
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from crm.context import AppContext, Origin
 from crm.http_auth import bearer_token
-from crm.staff import service
+from crm.staff import admin, service
+from crm.staff.access import Actor
 from crm.staff.roles import ROLE_LABELS
 
 
@@ -92,3 +93,50 @@ class AuthController(Controller):
     @get("/me")
     async def me(self, session: service.Authenticated) -> Me:
         return me_of(session.actor)
+
+
+class StaffCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    username: str
+    display_name: str
+    role: str
+    branch: str
+    initial_password: str
+    all_branches: bool = False
+
+
+class StaffOut(msgspec.Struct, kw_only=True):
+    username: str
+    display_name: str
+    role: str
+    branch: str
+    all_branches: bool
+    active: bool
+    must_change_password: bool
+    locked_until: dt.datetime | None
+
+
+class DisableRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: str
+
+
+class StaffController(Controller):
+    path = "/api/v1/staff"
+    tags = ["staff"]
+
+    @get("/")
+    async def list_staff(self, ctx: AppContext, actor: Actor) -> list[StaffOut]:
+        return [StaffOut(**row) for row in await admin.list_staff(ctx=ctx, actor=actor)]
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def create_staff(self, data: StaffCreate, ctx: AppContext, actor: Actor, origin: Origin) -> StaffOut:
+        row = await admin.create_staff(
+            ctx=ctx, actor=actor, username=data.username, display_name=data.display_name, role=data.role,
+            branch=data.branch, all_branches=data.all_branches, initial_password=data.initial_password, origin=origin,
+        )
+        return StaffOut(**row)
+
+    @post("/{username:str}/disable", status_code=HTTP_200_OK)
+    async def disable_staff(
+        self, username: str, data: DisableRequest, ctx: AppContext, actor: Actor, origin: Origin
+    ) -> StaffOut:
+        return StaffOut(**await admin.disable_staff(ctx=ctx, actor=actor, username=username, reason=data.reason, origin=origin))
