@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             security=[{"BearerToken": []}],
         ),
         template_config=pages.template_config(),
+        csrf_config=pages.csrf_config(context.settings, context.keyring),
         plugins=pages.plugins(),
         middleware=pages.middleware(settings),
         debug=False,

@@ -42,7 +42,7 @@ async def _init(settings: Settings, fixtures: Path | None, with_customers: bool)
                 console.print(f"customers added: {created}")
     finally:
         await db.stop(ctx.engine)
-    where = settings.database_url if not settings.is_sqlite else settings.database_url.replace("sqlite:///", "")
+    where = str(db.sqlite_path(settings.database_url)) if settings.is_sqlite else settings.database_url
     console.print(f"[green]database ready[/green]: {where}")
     console.print(f"keyring: {settings.keyring_path} (keep it outside database backups)")
 

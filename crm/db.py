@@ -34,12 +34,11 @@ APP_MODULES = (
 
 
 def sqlite_path(database_url: str) -> Path:
-    parsed = urlparse(database_url)
-    # sqlite:///relative/or/absolute — everything after "sqlite://" is the path.
-    raw = database_url[len("sqlite://") :] if parsed.scheme == "sqlite" else database_url
-    if raw.startswith("/") and not raw.startswith("//"):
-        return Path(raw)
-    return Path(raw.lstrip("/"))
+    """sqlite:///relative/path or sqlite:////absolute/path (the SQLAlchemy convention)."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix):
+        raise SystemExit(f"Unsupported SQLite URL {database_url!r}: use sqlite:///relative or sqlite:////absolute")
+    return Path(database_url[len(prefix) :])
 
 
 def make_engine(database_url: str) -> Engine:

@@ -112,7 +112,7 @@ async def add_appliance(
         await row.save()
         await _history(
             customer_id=customer["id"], actor=actor, now=now, action="appliance_added",
-            changes=[("appliance", None, f"{appliance.kind} {appliance.brand}")],
+            changes=[("appliance", None, f"{label(APPLIANCE_KIND_LABELS.get(appliance.kind))} {appliance.brand}")],
         )
         await audit.append(
             ctx=ctx, action="appliance.add", actor=actor.username, origin=origin, target=customer["account_no"],

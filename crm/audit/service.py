@@ -88,7 +88,9 @@ async def append_alone(**kwargs: Any) -> int:
 @dataclass(frozen=True)
 class AuditPage:
     events: list[dict[str, Any]]
+    # Where the next page starts: after this seq (oldest first) or before it (newest first).
     next_after_seq: int | None
+    next_before_seq: int | None = None
 
 
 async def list_events(
@@ -98,19 +100,28 @@ async def list_events(
     action: str | None = None,
     username: str | None = None,
     after_seq: int = 0,
+    before_seq: int | None = None,
+    newest_first: bool = False,
     limit: int = 100,
 ) -> AuditPage:
+    """Oldest first from ``after_seq``, or newest first (below ``before_seq`` when given)."""
     require(actor, "audit.read")
     limit = max(1, min(limit, 500))
-    query = AuditEvent.select().where(AuditEvent.seq > after_seq).order_by(AuditEvent.seq).limit(limit + 1)
+    query = AuditEvent.select().where(AuditEvent.seq > after_seq)
+    if before_seq is not None:
+        query = query.where(AuditEvent.seq < before_seq)
     if action:
         query = query.where(AuditEvent.action == action)
     if username:
         query = query.where(AuditEvent.actor == username)
-    rows = await query
+    descending = newest_first or before_seq is not None
+    rows = await query.order_by(AuditEvent.seq, ascending=not descending).limit(limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    return AuditPage(events=rows, next_after_seq=rows[-1]["seq"] if more else None)
+    last = rows[-1]["seq"] if more else None
+    if descending:
+        return AuditPage(events=rows, next_after_seq=None, next_before_seq=last)
+    return AuditPage(events=rows, next_after_seq=last)
 
 
 def _as_link(row: Mapping[str, Any]) -> AuditLink:

@@ -1,0 +1,107 @@
+"""How refusals look in the pages: login redirects, and friendly error pages with the right status."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect, Template
+
+from crm.errors import AuthenticationFailed, DomainError
+from crm.http_errors import status_for
+from crm.security.sealing import SealBroken
+from crm.staff.service import PasswordChangeRequired, SessionExpired
+from crm.web import i18n
+from crm.web.render import PAGE_HEADERS, request_lang
+from crm.web.session import clear_session_cookie, here, login_url, session_token
+
+log = logging.getLogger("crm.web")
+
+CSRF_FAILURE = "CSRF token verification failed"
+
+
+def error_page(request: Request, *, status: int, message: str, title_key: str | None = None) -> Template:
+    lang = request_lang(request)
+    return Template(
+        template_name="error.html",
+        context={
+            "lang": lang,
+            "html_lang": i18n.html_lang(lang),
+            "actor": None,
+            "nav": [],
+            "here": request.scope["path"] if request.method == "GET" else "/",
+            "flash": None,
+            "status": status,
+            "title_key": title_key or f"error.title.{status if status in (400, 403, 404, 409, 423) else 'other'}",
+            "message": message,
+        },
+        status_code=status,
+        headers=PAGE_HEADERS,
+    )
+
+
+def domain_error_page(request: Request, exc: DomainError) -> Response:
+    if isinstance(exc, PasswordChangeRequired):
+        return Redirect(path="/password", status_code=303)
+    if isinstance(exc, AuthenticationFailed):
+        had_cookie = session_token(request) is not None
+        reason = "expired" if isinstance(exc, SessionExpired) else ("invalid" if had_cookie else None)
+        target = here(request) if request.method == "GET" else None
+        response = Redirect(path=login_url(target, reason), status_code=303)
+        if had_cookie:
+            clear_session_cookie(response, ctx=request.app.state.ctx)
+        return response
+    return error_page(request, status=status_for(exc), message=exc.message)
+
+
+def _stale_csrf_cookie(request: Request) -> bool:
+    """A CSRF cookie signed with another secret (e.g. before a keyring was replaced).
+
+    The middleware keeps reusing an existing cookie, so such a cookie would fail every form
+    for good; dropping it lets the next page view issue a fresh one.
+    """
+    config = request.app.csrf_config
+    cookie = request.cookies.get(config.cookie_name) if config else None
+    if not cookie:
+        return False
+    secret, signature = cookie[:64], cookie[64:]
+    expected = hmac.new(config.secret.encode(), secret.encode(), hashlib.sha256).hexdigest()
+    return not hmac.compare_digest(signature, expected)
+
+
+def http_error_page(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    if status == 403 and exc.detail == CSRF_FAILURE:
+        response = error_page(request, status=403, message=i18n.both("error.csrf"), title_key="error.title.csrf")
+        if _stale_csrf_cookie(request):
+            config = request.app.csrf_config
+            response.set_cookie(
+                key=config.cookie_name, value="", path=config.cookie_path, max_age=0,
+                secure=config.cookie_secure, httponly=config.cookie_httponly, samesite=config.cookie_samesite,
+            )
+        return response
+    key = {404: "error.not_found", 405: "error.method", 403: "error.forbidden"}.get(status, "error.bad_request")
+    return error_page(request, status=status, message=i18n.both(key))
+
+
+def validation_error_page(request: Request, exc: ValidationException) -> Response:
+    return error_page(request, status=400, message=i18n.both("error.bad_request"))
+
+
+def internal_error_page(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, SealBroken):
+        log.error("sealed value failed authentication on %s", request.url.path)
+    else:
+        log.exception("unhandled error on page %s", request.url.path, exc_info=exc)
+    return error_page(request, status=500, message=i18n.both("error.internal"))
+
+
+PAGE_EXCEPTION_HANDLERS = {
+    DomainError: domain_error_page,
+    ValidationException: validation_error_page,
+    HTTPException: http_error_page,
+    Exception: internal_error_page,
+}
