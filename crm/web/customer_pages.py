@@ -264,6 +264,7 @@ async def _customer_page(
         labels=FIELD_LABELS,
         history_labels=HISTORY_FIELD_LABELS,
         correctable=correctable,
+        can_edit="customer.update" in caps and open_account_,
         can_add_meter="meter.write" in caps and open_account_,
         can_add_appliance="appliance.write" in caps and open_account_,
         can_print="customer.sheet" in caps,
@@ -368,6 +369,94 @@ async def request_correction(
     return see_other(f"/customers/{quote(account_no)}?done=correction_requested")
 
 
+# ---- editing contact and address details -----------------------------------------------------
+
+EDIT_TEMPLATE = "customers/edit.html"
+# Prefilled with the current values and sent as typed, so clearing an optional one clears it.
+EDIT_PLAIN_FIELDS = ("contact_name", "province", "city", "district", "street", "delivery_notice_no", "acceptance_drawing_no")
+# Start empty and are sent only when typed: blank keeps the current value (R-PM-02).
+EDIT_SENSITIVE_FIELDS = ("phone", "contact_phone", "detail")
+
+
+def _version(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else None
+
+
+async def _edit_form(
+    request: Request,
+    ctx: AppContext,
+    actor: Actor,
+    account_no: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Template:
+    """The form over the current plain values; sensitive ones appear masked only (R-PM-02)."""
+    customer = await service.get_customer(ctx=ctx, actor=actor, account_no=account_no)
+    if values is None:
+        address = customer.address
+        values = {
+            "contact_name": customer.contact_name or "",
+            "province": address.province or "",
+            "city": address.city or "",
+            "district": address.district or "",
+            "street": address.street or "",
+            "delivery_notice_no": customer.delivery_notice_no or "",
+            "acceptance_drawing_no": customer.acceptance_drawing_no or "",
+            **{name: "" for name in EDIT_SENSITIVE_FIELDS},
+            "version": str(customer.version),
+        }
+    return await render(
+        request,
+        EDIT_TEMPLATE,
+        actor=actor,
+        status=status,
+        page_path=f"/customers/{quote(customer.account_no)}/edit",
+        c=customer,
+        values=values,
+        errors=errors or {},
+        masked={"phone": customer.phone, "contact_phone": customer.contact_phone, "detail": customer.address.detail},
+        editable=customer.status != "closed",
+        categories=CATEGORY_LABELS,
+        statuses=STATUS_LABELS,
+    )
+
+
+@get("/customers/{account_no:str}/edit", include_in_schema=False)
+async def edit_customer_form(request: Request, ctx: AppContext, actor: Actor, account_no: str) -> Template:
+    # Show the refusal before the clerk types a whole form; update_customer checks again.
+    require(actor, "customer.update")
+    return await _edit_form(request, ctx, actor, account_no)
+
+
+@post("/customers/{account_no:str}/edit", include_in_schema=False)
+async def update_customer(
+    request: Request, ctx: AppContext, actor: Actor, origin: Origin, account_no: str
+) -> Template | Redirect:
+    """修改联系信息, the twin of PATCH /api/v1/customers/{no} (R-AC-08): name and ID go through corrections."""
+    values = form_values(await request.form(), (*EDIT_PLAIN_FIELDS, *EDIT_SENSITIVE_FIELDS, "version"))
+    version = _version(values["version"])
+    if version is None:
+        # Without the version the form was not loaded from this page: saving it could undo someone's change.
+        return await _edit_form(
+            request, ctx, actor, account_no, status=422, errors={"version": i18n.both("edit.no_version")}, values=values
+        )
+    changes = CustomerInput(
+        **{name: values[name] for name in EDIT_PLAIN_FIELDS},
+        **{name: values[name] for name in EDIT_SENSITIVE_FIELDS if values[name].strip()},
+    )
+    try:
+        customer = await service.update_customer(
+            ctx=ctx, actor=actor, account_no=account_no, changes=changes, expected_version=version, origin=origin
+        )
+    except (InvalidInput, Conflict) as exc:
+        # StaleUpdate (409) names the "version" field: the form then offers to reload.
+        return await _edit_form(request, ctx, actor, account_no, status=status_for(exc), errors=field_errors(exc), values=values)
+    return see_other(f"/customers/{quote(customer.account_no)}?done=updated")
+
+
 def _pdf(number: str, pdf: bytes, suffix: str = "") -> Response[bytes]:
     return Response(
         content=pdf,
@@ -413,6 +502,8 @@ ROUTES = [
     add_meter,
     add_appliance,
     request_correction,
+    edit_customer_form,
+    update_customer,
     sheet_pdf,
     sheet_full_pdf,
 ]

@@ -36,6 +36,7 @@ PAGE_HEADERS = {
 FLASH_KEYS = frozenset(
     {
         "opened",
+        "updated",
         "status_changed",
         "meter_added",
         "appliance_added",

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from crm.accounts.tables import Customer
+from crm.accounts.tables import Customer, CustomerHistory
 from crm.audit.tables import AuditEvent
 from crm.staff.tables import Staff, StaffSession
 from crm.web import i18n
@@ -550,3 +550,158 @@ class TestCatalogs:
     )
     def test_a_bilingual_service_message_splits_into_its_halves(self, message, zh, en):
         assert i18n.split_message(message) == (zh, en)
+
+
+def edit_form_values(page_html: str) -> dict[str, str]:
+    """The values an unchanged edit form would submit: the prefilled inputs and the hidden version."""
+    form = re.search(r'<form [^>]*id="edit-form".*?</form>', page_html, re.S).group(0)
+    return {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input [^>]*?name="(\w+)"[^>]*? value="([^"]*)"', form)
+        if name != "_csrf_token"
+    }
+
+
+class TestEditingContactDetails:
+    async def test_editing_the_phone_changes_the_masked_value_and_records_masked_history(self, client):
+        """R-AC-08: contact details are edited in place; R-PM-02: history keeps masked old → new."""
+        await page_login(client, "frontdesk")
+        account_no = await open_account(client)
+        edit = f"/customers/{account_no}/edit"
+        form = edit_form_values((await client.get(edit)).text)
+
+        response = await submit(client, edit, {**form, "phone": "139 8765 4321", "street": ""})
+        page = await client.get(response.headers["location"])
+
+        text = text_of(page.text)
+        assert response.status_code == 303
+        assert response.headers["location"] == f"/customers/{account_no}?done=updated"
+        assert "信息已更新" in text
+        assert "139****4321" in text and "13987654321" not in page.text
+        row = await Customer.select(Customer.phone_masked, Customer.street, Customer.detail_masked, Customer.version).first()
+        assert row["phone_masked"] == "139****4321"
+        assert row["street"] is None  # a plain optional field is cleared as typed
+        assert row["detail_masked"] == "幸福************"  # left blank: kept
+        assert row["version"] == int(form["version"]) + 1
+        changes = await CustomerHistory.select(
+            CustomerHistory.field, CustomerHistory.old_value, CustomerHistory.new_value
+        ).where(CustomerHistory.action == "updated").order_by(CustomerHistory.field)
+        assert changes == [
+            {"field": "phone", "old_value": "138****5678", "new_value": "139****4321"},
+            {"field": "street", "old_value": "建国路", "new_value": None},
+        ]
+        event = await AuditEvent.select().where(AuditEvent.action == "customer.update").first()
+        assert event["target"] == account_no and "13987654321" not in event["details"]
+
+    async def test_the_form_is_prefilled_with_plain_values_and_never_holds_a_full_sensitive_value(self, client):
+        """R-PM-02: sensitive inputs start empty; the current value is shown masked only."""
+        await page_login(client, "frontdesk")
+        account_no = await open_account(client, **{**COLLECTIVE, "contact_name": "李经理", "contact_phone": "13900001111"})
+
+        page = await client.get(f"/customers/{account_no}/edit")
+
+        form = edit_form_values(page.text)
+        text = text_of(page.text)
+        assert page.status_code == 200
+        assert page.headers["cache-control"] == "no-store"
+        assert form["contact_name"] == "李经理" and form["street"] == "建国路"
+        assert form["delivery_notice_no"] == "SQ-2026-90001"
+        assert form["phone"] == form["contact_phone"] == form["detail"] == ""
+        assert form["version"].isdigit()
+        for full in ("13812345678", "13900001111", "幸福小区3号楼2单元501室", "91350100M000100Y43"):
+            assert full not in page.text
+        assert "138****5678" in text and "139****1111" in text and "幸福************" in text
+        assert text.count("留空表示不修改") == 3
+
+    async def test_a_collective_customer_cannot_clear_its_contact_name(self, client):
+        """R-AC-03, R-AC-08: the rules of opening hold for edits; the form keeps what was typed."""
+        await page_login(client, "frontdesk")
+        account_no = await open_account(client, **{**COLLECTIVE, "contact_name": "李经理", "contact_phone": "13900001111"})
+        edit = f"/customers/{account_no}/edit"
+        form = edit_form_values((await client.get(edit)).text)
+
+        response = await submit(client, edit, {**form, "contact_name": " ", "street": "长安街", "phone": "13987654321"})
+
+        assert response.status_code == 422
+        assert "集体用户必须填写联系人姓名" in text_of(response.text)
+        assert 'id="f-contact_name-error"' in response.text
+        assert 'value="长安街"' in response.text and 'value="13987654321"' in response.text
+        row = await Customer.select(Customer.contact_name, Customer.street, Customer.phone_masked, Customer.version).first()
+        assert row == {"contact_name": "李经理", "street": "建国路", "phone_masked": "138****5678", "version": int(form["version"])}
+        assert not await CustomerHistory.exists().where(CustomerHistory.action == "updated")
+
+    async def test_a_stale_version_gets_the_conflict_message_and_changes_nothing(self, client):
+        """R-AC-08: two clerks on the same customer — the second save is refused, not merged."""
+        await page_login(client, "frontdesk")
+        account_no = await open_account(client)
+        edit = f"/customers/{account_no}/edit"
+        mine = edit_form_values((await client.get(edit)).text)
+        theirs = await submit(client, edit, {**mine, "street": "长安街"})
+
+        response = await submit(client, edit, {**mine, "phone": "13987654321"})
+        unversioned = await submit(client, edit, {**mine, "phone": "13987654321", "version": ""})
+
+        assert theirs.status_code == 303
+        assert unversioned.status_code == 422 and f'<a href="/customers/{account_no}/edit">' in unversioned.text
+        assert response.status_code == 409
+        assert "该用户信息已被他人修改，请刷新后重试" in text_of(response.text)
+        assert f'<a href="/customers/{account_no}/edit">' in response.text
+        row = await Customer.select(Customer.phone_masked, Customer.street, Customer.version).first()
+        assert row == {"phone_masked": "138****5678", "street": "长安街", "version": int(mine["version"]) + 1}
+        assert await CustomerHistory.count().where(CustomerHistory.action == "updated") == 1
+
+    async def test_another_branchs_customer_edit_page_is_a_404(self, client):
+        """R-PM-03: no IDOR through the edit form either."""
+        await page_login(client, "frontdesk")
+        account_no = await open_account(client)
+        version = (await Customer.select(Customer.version).first())["version"]
+
+        await page_login(client, "frontdesk2")
+        page = await client.get(f"/customers/{account_no}/edit")
+        posted = await submit(
+            client, f"/customers/{account_no}/edit",
+            {"phone": "13987654321", "province": "北京市", "city": "北京市", "district": "西城区",
+             "delivery_notice_no": "SQ-1", "acceptance_drawing_no": "YS-1", "version": str(version)},
+            form_page="/customers",
+        )
+
+        assert page.status_code == 404 and "张三丰" not in page.text
+        assert posted.status_code == 404 and "张三丰" not in posted.text
+        row = await Customer.select(Customer.phone_masked, Customer.district, Customer.version).first()
+        assert row == {"phone_masked": "138****5678", "district": "东城区", "version": version}
+
+    async def test_the_edit_button_is_offered_only_to_roles_that_may_update_and_only_while_open(self, client):
+        """R-PM-01: the market manager reads customers but does not edit them; closed accounts stay as they are."""
+        await page_login(client, "frontdesk")
+        account_no = await open_account(client)
+        link = f'href="/customers/{account_no}/edit"'
+        clerk_page = await client.get(f"/customers/{account_no}")
+
+        await page_login(client, "market")
+        manager_page = await client.get(f"/customers/{account_no}")
+        manager_form = await client.get(f"/customers/{account_no}/edit")
+
+        await page_login(client, "frontdesk")
+        await submit(
+            client, f"/customers/{account_no}/status", {"to": "closed", "reason": "用户未通气即申请销户"},
+            form_page=f"/customers/{account_no}",
+        )
+        closed_page = await client.get(f"/customers/{account_no}")
+        closed_form = await client.get(f"/customers/{account_no}/edit")
+
+        assert link in clerk_page.text and "修改联系信息" in text_of(clerk_page.text)
+        assert manager_page.status_code == 200 and link not in manager_page.text
+        assert manager_form.status_code == 403
+        assert link not in closed_page.text
+        assert "已注销的用户不能修改" in text_of(closed_form.text) and 'id="edit-form"' not in closed_form.text
+
+    async def test_the_edit_page_speaks_english_too(self, client):
+        await page_login(client, "frontdesk")
+        account_no = await open_account(client)
+        await client.get("/lang", params={"to": "en", "next": "/customers"})
+
+        page = await client.get(f"/customers/{account_no}/edit")
+
+        text = text_of(page.text)
+        assert "Edit contact details" in text and "Leave blank to keep" in text
+        assert "留空表示不修改" not in text
