@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from piccolo.engine.base import Engine
 
@@ -13,6 +13,7 @@ from crm.security.lockout import LockoutPolicy
 from crm.security.passwords import PasswordHasher
 from crm.security.tokens import SessionPolicy
 from crm.settings import Settings
+from crm.staff.session_cache import SessionCache
 
 
 @dataclass
@@ -24,6 +25,7 @@ class AppContext:
     hasher: PasswordHasher
     session_policy: SessionPolicy
     lockout_policy: LockoutPolicy
+    session_cache: SessionCache = field(default_factory=lambda: SessionCache(ttl=0))
 
     def now(self):
         return self.clock.now()
@@ -68,4 +70,5 @@ def build_context(settings: Settings, *, clock: Clock | None = None, keyring: Ke
         hasher=hasher,
         session_policy=SessionPolicy(idle=settings.session_idle, absolute=settings.session_absolute),
         lockout_policy=LockoutPolicy(max_failures=settings.lockout_failures, lock_for=settings.lockout_duration),
+        session_cache=SessionCache(ttl=settings.session_cache_seconds),
     )

@@ -27,11 +27,13 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def api_session(request: Request, state: State) -> staff_service.Authenticated:
+# Both depend on ctx rather than resolving it themselves as siblings of it: Litestar resolves
+# sibling dependencies in an anyio task group, which costs more per request than a chain.
+async def api_session(request: Request, ctx: AppContext) -> staff_service.Authenticated:
     # The password-change endpoint must work before the first change; the others refuse.
     allow = request.scope["path"].endswith(("/auth/password", "/auth/logout", "/auth/me"))
     return await staff_service.authenticate(
-        ctx=state.ctx, token=bearer_token(request), kind="api", allow_password_change_pending=allow
+        ctx=ctx, token=bearer_token(request), kind="api", allow_password_change_pending=allow
     )
 
 

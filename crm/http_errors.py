@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from litestar import MediaType, Request, Response
+from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Scope
@@ -21,6 +22,8 @@ from crm.errors import (
 from crm.security.sealing import SealBroken
 
 log = logging.getLogger("crm.http")
+
+NO_STORE = CacheControlHeader(no_store=True)
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 422,

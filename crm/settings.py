@@ -29,6 +29,9 @@ class Settings:
     secure_cookies: bool = False
     session_idle: dt.timedelta = dt.timedelta(minutes=30)
     session_absolute: dt.timedelta = dt.timedelta(hours=12)
+    # How long a verified session is reused without a lookup (see crm/staff/session_cache.py);
+    # 0 looks every request up.
+    session_cache_seconds: float = 1.0
     lockout_failures: int = 5
     lockout_duration: dt.timedelta = dt.timedelta(minutes=15)
     cjk_font_path: str | None = None
@@ -54,6 +57,7 @@ class Settings:
             secure_cookies=(env.get("CRM_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}),
             session_idle=dt.timedelta(minutes=_env_int(env, "CRM_SESSION_IDLE_MINUTES", 30)),
             session_absolute=dt.timedelta(hours=_env_int(env, "CRM_SESSION_ABSOLUTE_HOURS", 12)),
+            session_cache_seconds=_env_int(env, "CRM_SESSION_CACHE_MS", 1000) / 1000,
             lockout_failures=_env_int(env, "CRM_LOCKOUT_FAILURES", 5),
             lockout_duration=dt.timedelta(minutes=_env_int(env, "CRM_LOCKOUT_MINUTES", 15)),
             cjk_font_path=env.get("CRM_CJK_FONT") or None,

@@ -9,6 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from crm.accounts import corrections, equipment, schemas, service, sheet
 from crm.accounts.customer_rules import CustomerInput
 from crm.accounts.meter_rules import ApplianceInput, MeterInput
+from crm.http_errors import NO_STORE
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor
 
@@ -34,6 +35,8 @@ def customer_input(data: schemas.CustomerCreate | schemas.CustomerUpdate) -> Cus
 
 class CustomerController(Controller):
     path = "/api/v1/customers"
+    # Personal data and tokens must not linger in browser or proxy caches.
+    cache_control = NO_STORE
     tags = ["customers"]
 
     @post("/", status_code=HTTP_201_CREATED)
@@ -149,6 +152,8 @@ class CustomerController(Controller):
 
 class CorrectionController(Controller):
     path = "/api/v1/corrections"
+    # Personal data and tokens must not linger in browser or proxy caches.
+    cache_control = NO_STORE
     tags = ["customers"]
 
     @get("/")

@@ -94,11 +94,13 @@ async def _branch(code: str) -> dict[str, Any]:
 
 
 async def _next_account_no(ctx: AppContext, branch: dict[str, Any]) -> str:
-    await AccountCounter.insert(AccountCounter(branch=branch["id"], next_value=1)).on_conflict(action="DO NOTHING")
-    row = await (
-        AccountCounter.update({AccountCounter.next_value: AccountCounter.next_value + 1})
-        .where(AccountCounter.branch == branch["id"])
-        .returning(AccountCounter.next_value)
+    # One statement: create the branch's counter at 2 (handing out 1) or bump it; the row
+    # lock it takes keeps numbers unique under concurrent openings.
+    row = await AccountCounter.raw(
+        "INSERT INTO account_counter (branch, next_value) VALUES ({}, 2) "
+        "ON CONFLICT (branch) DO UPDATE SET next_value = account_counter.next_value + 1 "
+        "RETURNING next_value",
+        branch["id"],
     )
     return make_account_no(branch_no=branch["number"], sequence=row[0]["next_value"] - 1)
 
@@ -225,12 +227,30 @@ async def _insert_customer(ctx: AppContext, *, actor: Actor, valid: CustomerInpu
     return account_no
 
 
-async def _load(ctx: AppContext, actor: Actor, account_no: str) -> dict[str, Any]:
+_CUSTOMER_BY_NUMBER = db.CachedSelect(
+    lambda account_no: Customer.select(*Customer.all_columns(), Customer.branch.code, Customer.branch.name).where(
+        Customer.account_no == account_no
+    ),
+    params=1,
+    first=True,
+)
+
+
+# What a customer view shows: no sealed values or index digests, so reads convert less.
+_CUSTOMER_VIEW_BY_NUMBER = db.CachedSelect(
+    lambda account_no: Customer.select(
+        *(c for c in Customer._meta.columns if not c._meta.name.endswith(("_sealed", "_bidx"))),
+        Customer.branch.code,
+        Customer.branch.name,
+    ).where(Customer.account_no == account_no),
+    params=1,
+    first=True,
+)
+
+
+async def _load(ctx: AppContext, actor: Actor, account_no: str, *, query: db.CachedSelect = _CUSTOMER_BY_NUMBER) -> dict[str, Any]:
     """A customer the actor may see; another branch's customer is indistinguishable from none."""
-    query = Customer.select(*Customer.all_columns(), Customer.branch.code, Customer.branch.name).where(
-        Customer.account_no == (account_no or "").strip()
-    )
-    row = await query.first()
+    row = await query.run(ctx.engine, (account_no or "").strip())
     if row is None or not in_scope(actor, row["branch"]):
         raise CustomerNotFound(f"用户 {account_no} 不存在 / Customer {account_no} not found", field="account_no")
     return row
@@ -273,7 +293,7 @@ def to_schema(row: dict[str, Any]) -> schemas.Customer:
 
 async def get_customer(*, ctx: AppContext, actor: Actor, account_no: str) -> schemas.Customer:
     require(actor, "customer.read")
-    return to_schema(await _load(ctx, actor, account_no))
+    return to_schema(await _load(ctx, actor, account_no, query=_CUSTOMER_VIEW_BY_NUMBER))
 
 
 def _summary(row: dict[str, Any]) -> schemas.CustomerSummary:

@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, get
 
 from crm.audit import service
+from crm.http_errors import NO_STORE
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor
 
@@ -44,6 +45,8 @@ class VerifyReport(msgspec.Struct, kw_only=True):
 
 class AuditController(Controller):
     path = "/api/v1/audit-events"
+    # Personal data and tokens must not linger in browser or proxy caches.
+    cache_control = NO_STORE
     tags = ["audit"]
 
     @get("/")

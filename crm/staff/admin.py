@@ -121,4 +121,5 @@ async def disable_staff(*, ctx: AppContext, actor: Actor, username: str, reason:
             details={"reason": reason},
         )
         updated = await Staff.select(*_COLUMNS).where(Staff.id == row["id"]).first()
+    ctx.session_cache.forget_staff(row["id"])
     return _view(updated)

@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from crm.http_errors import NO_STORE
 from crm.context import AppContext, Origin
 from crm.http_auth import bearer_token
 from crm.staff import admin, service
@@ -60,6 +61,8 @@ def me_of(actor) -> Me:
 
 class AuthController(Controller):
     path = "/api/v1/auth"
+    # Personal data and tokens must not linger in browser or proxy caches.
+    cache_control = NO_STORE
     tags = ["auth"]
 
     @post("/login", status_code=HTTP_200_OK)
@@ -121,6 +124,8 @@ class DisableRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class StaffController(Controller):
     path = "/api/v1/staff"
+    # Personal data and tokens must not linger in browser or proxy caches.
+    cache_control = NO_STORE
     tags = ["staff"]
 
     @get("/")

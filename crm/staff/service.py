@@ -133,6 +133,29 @@ def _locked_message(until: dt.datetime | None) -> str:
     return f"登录失败次数过多，账号已锁定至 {when}（北京时间） / Too many failed logins: account locked until {when} (UTC+8)"
 
 
+_SESSION_BY_TOKEN = db.CachedSelect(
+    lambda token_hash: StaffSession.select(
+        StaffSession.id,
+        StaffSession.created_at,
+        StaffSession.last_seen_at,
+        StaffSession.revoked_at,
+        StaffSession.kind,
+        # Only what authorisation needs: every column converted costs time on every request.
+        StaffSession.staff.id,
+        StaffSession.staff.username,
+        StaffSession.staff.display_name,
+        StaffSession.staff.role,
+        StaffSession.staff.branch,
+        StaffSession.staff.all_branches,
+        StaffSession.staff.active,
+        StaffSession.staff.must_change_password,
+        StaffSession.staff.branch.code,
+    ).where(StaffSession.token_hash == token_hash),
+    params=1,
+    first=True,
+)
+
+
 async def authenticate(
     *, ctx: AppContext, token: str | None, kind: str, allow_password_change_pending: bool = False
 ) -> Authenticated:
@@ -140,15 +163,12 @@ async def authenticate(
     if not token:
         raise AuthenticationFailed("请先登录 / Please log in")
     now = ctx.now()
-    row = await StaffSession.select(
-        StaffSession.id,
-        StaffSession.created_at,
-        StaffSession.last_seen_at,
-        StaffSession.revoked_at,
-        StaffSession.kind,
-        *StaffSession.staff.all_columns(),
-        StaffSession.staff.branch.code,
-    ).where(StaffSession.token_hash == hash_token(token=token)).first()
+    token_hash = hash_token(token=token)
+    row = ctx.session_cache.get(token_hash)
+    if row is None:
+        row = await _SESSION_BY_TOKEN.run(ctx.engine, token_hash)
+        if row is not None:
+            ctx.session_cache.put(token_hash, row)
     if row is None or row["revoked_at"] is not None or row["kind"] != kind or not row["staff.active"]:
         raise AuthenticationFailed("登录已失效，请重新登录 / Session not valid, please log in again")
     expired = session_expiry(
@@ -158,6 +178,7 @@ async def authenticate(
         raise SessionExpired("登录已超时，请重新登录 / Session expired, please log in again")
     if now - row["last_seen_at"] >= _TOUCH_EVERY:
         await StaffSession.update({StaffSession.last_seen_at: now}).where(StaffSession.id == row["id"])
+        row["last_seen_at"] = now
     actor = Actor(
         staff_id=row["staff.id"],
         username=row["staff.username"],
@@ -183,6 +204,7 @@ async def logout(*, ctx: AppContext, token: str | None, origin: Origin) -> None:
             return
         await StaffSession.update({StaffSession.revoked_at: ctx.now()}).where(StaffSession.id == row["id"])
         await audit.append(ctx=ctx, action="auth.logout", actor=row["staff.username"], origin=origin)
+    ctx.session_cache.forget(hash_token(token=token))
 
 
 async def change_password(
@@ -215,6 +237,7 @@ async def change_password(
             & StaffSession.revoked_at.is_null()
         )
         await audit.append(ctx=ctx, action="auth.password_change", actor=actor.username, origin=origin)
+    ctx.session_cache.forget_staff(actor.staff_id)
 
 
 async def branch_by_code(code: str) -> dict[str, Any] | None:
