@@ -26,7 +26,8 @@ class Counter(Table, tablename="bench_counter"):
 @pytest.fixture(params=[True, False], ids=["inline-reads", "pooled-reads"])
 async def engine(request, tmp_path):
     engine = PooledSQLiteEngine(path=str(tmp_path / "pool.sqlite3"), pool_size=3, timeout=30, inline_reads=request.param)
-    previous = Counter._meta.db
+    # The private slot: reading `_meta.db` unbound would build an engine from the environment.
+    previous = Counter._meta._db
     Counter._meta.db = engine
     await engine.run_ddl("CREATE TABLE bench_counter (id INTEGER PRIMARY KEY, name VARCHAR(16) UNIQUE, value INTEGER)")
     await Counter.insert(Counter(name="total", value=0))
@@ -34,7 +35,7 @@ async def engine(request, tmp_path):
         yield engine
     finally:
         await engine.close_connection_pool()
-        Counter._meta.db = previous
+        Counter._meta._db = previous
 
 
 async def _value(name: str = "total") -> int:
