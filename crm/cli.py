@@ -72,12 +72,16 @@ def demo(
         table.add_row(person["username"], person["role"], person["branch"], person["password"])
     console.print(table)
     if serve_after:
-        serve()
+        _serve(workers=1)
 
 
 @app.command()
 def serve(workers: int = typer.Option(1, help="Worker processes")) -> None:
     """Serve the web pages and API on CRM_HOST:CRM_PORT."""
+    _serve(workers=workers)
+
+
+def _serve(*, workers: int) -> None:
     import uvicorn
 
     settings = _settings()

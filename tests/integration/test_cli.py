@@ -108,3 +108,18 @@ class TestAuditVerifyCommand:
 
         assert intact.exit_code == 0 and "intact" in intact.output
         assert broken.exit_code == 1 and "hash_mismatch" in broken.output
+
+
+class TestDemo:
+    def test_demo_loads_customers_prints_logins_and_hands_over_to_the_server(self, env, monkeypatch):
+        """`make demo` runs `crm demo`: it must reach the server with real arguments."""
+        import uvicorn
+
+        started = {}
+        monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: started.update(app=app, **kwargs))
+
+        result = run("demo")
+
+        assert result.exit_code == 0, result.output
+        assert "customers added: 200" in result.output and "frontdesk2" in result.output
+        assert started["app"] == "crm.asgi:app" and started["workers"] == 1
