@@ -29,6 +29,7 @@ class AuditEventOut(msgspec.Struct, kw_only=True):
 class AuditEventPage(msgspec.Struct, kw_only=True):
     items: list[AuditEventOut]
     next_after_seq: int | None
+    next_before_seq: int | None
 
 
 class Problem(msgspec.Struct, kw_only=True):
@@ -57,10 +58,13 @@ class AuditController(Controller):
         action: str | None = None,
         username: str | None = None,
         after_seq: int = 0,
+        before_seq: int | None = None,
+        newest_first: bool = False,
         limit: int = 100,
     ) -> AuditEventPage:
         page = await service.list_events(
-            ctx=ctx, actor=actor, action=action, username=username, after_seq=after_seq, limit=limit
+            ctx=ctx, actor=actor, action=action, username=username, after_seq=after_seq,
+            before_seq=before_seq, newest_first=newest_first, limit=limit,
         )
         return AuditEventPage(
             items=[
@@ -78,6 +82,7 @@ class AuditController(Controller):
                 for e in page.events
             ],
             next_after_seq=page.next_after_seq,
+            next_before_seq=page.next_before_seq,
         )
 
     @get("/verify")

@@ -59,3 +59,14 @@ class TestAuditTrail:
 
         assert (refused.status_code, refused.json()["code"]) == (403, "permission.denied")
         assert page.status_code == 200 and {e["action"] for e in page.json()["items"]} == {"auth.login"}
+
+    async def test_the_auditor_can_page_back_from_the_newest_event(self, client, login):
+        auditor = await _activity(client, login)
+
+        newest = (await client.get("/api/v1/audit-events", params={"newest_first": "true", "limit": 2}, headers=auditor)).json()
+        older = (
+            await client.get("/api/v1/audit-events", params={"before_seq": newest["next_before_seq"], "limit": 2}, headers=auditor)
+        ).json()
+
+        seqs = [e["seq"] for e in newest["items"]] + [e["seq"] for e in older["items"]]
+        assert seqs == sorted(seqs, reverse=True) and len(set(seqs)) == 4
