@@ -24,10 +24,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def live_server(data_dir: Path, *, demo_customers: bool = False) -> Iterator[str]:
+def running_server(data_dir: Path, *, demo_customers: bool = False) -> Iterator[str]:
+    """`crm init` (or `crm demo`) into ``data_dir``, then `crm serve` on a free port until exit."""
     port = free_port()
-    env = {**os.environ, "CRM_DATA_DIR": str(data_dir), "CRM_PORT": str(port)}
-    env.pop("CRM_DATABASE_URL", None)
+    # Only this server's settings: nothing inherited may point it at another database.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CRM_")}
+    env.update(CRM_DATA_DIR=str(data_dir), CRM_HOST="127.0.0.1", CRM_PORT=str(port), PYTHONUNBUFFERED="1")
     init = [CRM, "demo", "--no-serve"] if demo_customers else [CRM, "init", "--fixtures", str(ROOT / "fixtures" / "demo")]
     subprocess.run(init, env=env, check=True, capture_output=True, cwd=ROOT)
     log = open(data_dir / "server.log", "wb")

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.live_server import running_server
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,55 +28,11 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_health(base_url: str, process: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not become healthy in {timeout}s:\n{log.read_text(errors='replace')}")
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory) -> Iterator[str]:
-    """`crm init --fixtures fixtures/demo`, then uvicorn on a free port; killed at the end."""
-    data_dir = tmp_path_factory.mktemp("e2e-data")
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CRM_")}
-    env.update(CRM_DATA_DIR=str(data_dir), CRM_HOST="127.0.0.1", CRM_PORT=str(port), PYTHONUNBUFFERED="1")
-    crm = shutil.which("crm", path=str(Path(sys.executable).parent)) or "crm"
-    subprocess.run(
-        [crm, "init", "--fixtures", str(ROOT / "fixtures" / "demo")],
-        cwd=ROOT, env=env, check=True, capture_output=True, timeout=120,
-    )
-    log = data_dir / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "crm.asgi:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_health(base_url, process, log)
+    """`crm init --fixtures fixtures/demo`, then `crm serve` on a free port; stopped at the end."""
+    with running_server(tmp_path_factory.mktemp("e2e-data")) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from tests.conftest import DEMO_PASSWORD
-from tests.live_server import live_server
+from tests.live_server import running_server
 
 # Logging out would revoke the token every other case relies on.
 SKIPPED = {("POST", "/api/v1/auth/logout")}
@@ -19,7 +19,7 @@ SKIPPED = {("POST", "/api/v1/auth/logout")}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with live_server(tmp_path_factory.mktemp("schemathesis")) as base:
+    with running_server(tmp_path_factory.mktemp("schemathesis")) as base:
         token = httpx.post(
             f"{base}/api/v1/auth/login", json={"username": "frontdesk", "password": DEMO_PASSWORD}
         ).json()["token"]
