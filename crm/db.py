@@ -206,8 +206,10 @@ class CachedSelect:
             compiled = self._compiled[engine.engine_type] = self._compile(engine.engine_type)
         sql, args, slots = compiled
         final = [values[slot] if slot is not None else arg for slot, arg in zip(slots, args)]
-        rows = await engine.run_querystring(_Compiled(sql, final))
-        rows = [dict(row) for row in rows]
+        if isinstance(engine, PooledSQLiteEngine):
+            rows = await engine.fetch(sql, final)
+        else:
+            rows = [dict(row) for row in await engine.run_querystring(_Compiled(sql, final))]
         if self._first:
             return rows[0] if rows else None
         return rows

@@ -179,15 +179,18 @@ async def authenticate(
     if now - row["last_seen_at"] >= _TOUCH_EVERY:
         await StaffSession.update({StaffSession.last_seen_at: now}).where(StaffSession.id == row["id"])
         row["last_seen_at"] = now
-    actor = Actor(
-        staff_id=row["staff.id"],
-        username=row["staff.username"],
-        display_name=row["staff.display_name"],
-        role=row["staff.role"],
-        branch_id=row["staff.branch"],
-        branch_code=row["staff.branch.code"],
-        all_branches=row["staff.all_branches"],
-    )
+    actor = row.get("actor")
+    if actor is None:
+        # Built once per cached row: the role checks in Actor's constructor run per login, not per request.
+        actor = row["actor"] = Actor(
+            staff_id=row["staff.id"],
+            username=row["staff.username"],
+            display_name=row["staff.display_name"],
+            role=row["staff.role"],
+            branch_id=row["staff.branch"],
+            branch_code=row["staff.branch.code"],
+            all_branches=row["staff.all_branches"],
+        )
     if row["staff.must_change_password"] and not allow_password_change_pending:
         raise PasswordChangeRequired("首次登录请先修改密码 / Change your initial password first")
     return Authenticated(actor=actor, must_change_password=row["staff.must_change_password"], session_id=row["id"])
