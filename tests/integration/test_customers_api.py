@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 from crm.accounts.tables import Customer
 from crm.audit.tables import AuditEvent
