@@ -343,13 +343,8 @@ def bench_http(
 
 
 def bench_sheet_pdf(count: int) -> list[dict[str, Any]]:
-    import io
-
-    from reportlab.pdfgen.canvas import Canvas
-
-    from reports.customer_sheet import render_customer_sheet
     from reports.fonts import resolve_cjk_font
-    from tests.bench.bench_sheet_pdf import rate, sample_sheet
+    from tests.bench.bench_sheet_pdf import measure, sample_sheet
 
     sheets = [sample_sheet(i, 3) for i in range(count + 1)]
     system = resolve_cjk_font()
@@ -361,19 +356,7 @@ def bench_sheet_pdf(count: int) -> list[dict[str, Any]]:
         modes.append(("CID STSong-Light (app default: no system CJK font)", {"font_path": None, "search_system": False}))
     results = []
     for label, options in modes:
-        font_name = resolve_cjk_font(**options).regular
-
-        def one_line(i: int, font_name: str = font_name) -> None:
-            canvas = Canvas(io.BytesIO())
-            canvas.setFont(font_name, 12)
-            canvas.drawString(72, 720, f"用户信息表 {i}")
-            canvas.save()
-
-        def sheet(i: int, options: dict = options) -> None:
-            render_customer_sheet(sheet=sheets[i], **options)
-
-        baseline = rate(count, one_line)
-        per_second = rate(count, sheet)
+        baseline, per_second = measure(sheets=sheets, count=count, options=options)
         results.append({"font": label, "count": count, "per_second": per_second, "baseline_per_second": baseline})
     return results
 
