@@ -27,7 +27,7 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-# Both depend on ctx rather than resolving it themselves as siblings of it: Litestar resolves
+# Both depend on ctx (never siblings of it): Litestar resolves
 # sibling dependencies in an anyio task group, which costs more per request than a chain.
 async def api_session(request: Request, ctx: AppContext) -> staff_service.Authenticated:
     # The password-change endpoint must work before the first change; the others refuse.
@@ -37,7 +37,9 @@ async def api_session(request: Request, ctx: AppContext) -> staff_service.Authen
     )
 
 
-async def api_actor(request: Request, session: staff_service.Authenticated) -> Actor:
+async def api_actor(request: Request, ctx: AppContext) -> Actor:
+    """Authenticates itself rather than through `session`: one dependency level less per request."""
+    session = await api_session(request, ctx)
     # Kept on the request so a refusal further down can be audited with who asked.
     request.state.actor = session.actor
     return session.actor
