@@ -362,26 +362,9 @@ def bench_sheet_pdf(count: int) -> list[dict[str, Any]]:
 
 
 def bench_sealing() -> dict[str, float]:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from tests.bench.bench_sealing import measure
 
-    from crm.security.blind_index import PHONE, blind_index
-    from crm.security.keyring import generate_keyring
-    from crm.security.sealing import open_sealed, seal
-    from tests.bench.bench_sealing import FIELD, PLAINTEXT, per_call_us
-
-    keyring = generate_keyring()
-    _, key = keyring.current_key()
-    aesgcm = AESGCM(key)
-    nonce = os.urandom(12)
-    data = PLAINTEXT.encode()
-    aad = b"customer\x1fid_number\x1f123456"
-    token = seal(keyring=keyring, plaintext=PLAINTEXT, **FIELD)
-    return {
-        "baseline_aesgcm_encrypt_us": per_call_us(lambda: aesgcm.encrypt(nonce, data, aad)),
-        "seal_us": per_call_us(lambda: seal(keyring=keyring, plaintext=PLAINTEXT, **FIELD)),
-        "open_us": per_call_us(lambda: open_sealed(keyring=keyring, token=token, **FIELD)),
-        "blind_index_us": per_call_us(lambda: blind_index(keyring=keyring, value="13812345678", purpose=PHONE)),
-    }
+    return measure()
 
 
 # ---------------------------------------------------------------------------------------
