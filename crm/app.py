@@ -15,7 +15,7 @@ from crm import db
 from crm.accounts.api import CorrectionController, CustomerController
 from crm.audit.api import AuditController
 from crm.context import AppContext, build_context
-from crm.http_auth import api_actor, api_session, app_context, request_origin
+from crm.http_auth import api_actor, api_session, request_origin
 from crm.http_errors import EXCEPTION_HANDLERS, audit_denial
 from crm.settings import Settings
 from crm.staff.api import AuthController, StaffController
@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             *pages.ROUTES,
         ],
         dependencies={
-            "ctx": Provide(app_context, sync_to_thread=False),
+            # One context for the app's life: cached, it costs no per-request resolution.
+            "ctx": Provide(lambda: context, use_cache=True, sync_to_thread=False),
             "session": Provide(api_session),
             "actor": Provide(api_actor),
             "origin": Provide(request_origin),

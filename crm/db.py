@@ -11,11 +11,13 @@ import contextlib
 import io
 import os
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 from urllib.parse import urlparse
 
 import asyncpg
+from piccolo.columns import Column
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -23,7 +25,7 @@ from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from crm.errors import Conflict
-from crm.sqlite_engine import PooledSQLiteEngine
+from crm.sqlite_engine import PooledSQLiteEngine, plain_converters
 
 # Piccolo's migration machinery looks its engine up here; `bind_tables` fills it in.
 os.environ.setdefault("PICCOLO_CONF", "crm.piccolo_conf")
@@ -175,6 +177,14 @@ class _Compiled(QueryString):
         return self._sql
 
 
+@dataclass(frozen=True)
+class _CompiledSelect:
+    sql: str
+    args: list[Any]
+    slots: list[int | None]  # which run() value each SQL parameter takes, None: a constant
+    converters: dict[str, Any] | None  # see sqlite_engine.plain_converters
+
+
 class CachedSelect:
     """A Piccolo SELECT built once per engine type and re-run with new parameter values.
 
@@ -187,9 +197,9 @@ class CachedSelect:
         self._build = build
         self._params = params
         self._first = first
-        self._compiled: dict[str, tuple[str, list[Any], list[int | None]]] = {}
+        self._compiled: dict[str, _CompiledSelect] = {}
 
-    def _compile(self, engine_type: str) -> tuple[str, list[Any], list[int | None]]:
+    def _compile(self, engine_type: str) -> _CompiledSelect:
         markers = [f"\x00crm-param-{i}\x00" for i in range(self._params)]
         query = self._build(*markers)
         if self._first:
@@ -198,16 +208,22 @@ class CachedSelect:
         slots = [markers.index(a) if isinstance(a, str) and a in markers else None for a in args]
         if sorted(s for s in slots if s is not None) != list(range(self._params)):
             raise ValueError("each placeholder must appear exactly once as a query parameter")
-        return sql, args, slots
+        columns = query.columns_delegate.selected_columns
+        converters = (
+            plain_converters([(column._meta.get_default_alias(), column.column_type) for column in columns])
+            if engine_type == "sqlite" and columns and all(isinstance(column, Column) for column in columns)
+            else None
+        )
+        return _CompiledSelect(sql=sql, args=args, slots=slots, converters=converters)
 
     async def run(self, engine: Engine, *values: Any) -> Any:
         compiled = self._compiled.get(engine.engine_type)
         if compiled is None:
             compiled = self._compiled[engine.engine_type] = self._compile(engine.engine_type)
-        sql, args, slots = compiled
-        final = [values[slot] if slot is not None else arg for slot, arg in zip(slots, args)]
+        sql, converters = compiled.sql, compiled.converters
+        final = [values[slot] if slot is not None else arg for slot, arg in zip(compiled.slots, compiled.args)]
         if isinstance(engine, PooledSQLiteEngine):
-            rows = await engine.fetch(sql, final)
+            rows = await engine.fetch(sql, final, converters=converters)
         else:
             rows = [dict(row) for row in await engine.run_querystring(_Compiled(sql, final))]
         if self._first:

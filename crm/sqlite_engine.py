@@ -48,7 +48,7 @@ from typing import Any, Optional, Sequence
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
-__all__ = ["PooledSQLiteEngine", "PooledSQLiteTransaction"]
+__all__ = ["PooledSQLiteEngine", "PooledSQLiteTransaction", "plain_converters"]
 
 DEFAULT_POOL_SIZE = 4
 DEFAULT_TIMEOUT_S = 30.0
@@ -61,6 +61,82 @@ _INLINE_PREFIXES = ("SELECT", "WITH")
 
 class _Fallback(Exception):
     """An inline read that must be re-run on a pooled connection."""
+
+
+class _InlineReader:
+    """A read-only connection used on the event loop's thread, with a budget per statement.
+
+    ``typed`` readers convert values with Piccolo's registered converters (``detect_types``)
+    and return dicts, as pooled connections do; plain readers return SQLite's own values,
+    which the caller converts (see ``plain_converters``), saving the converter lookups.
+    """
+
+    def __init__(self, connection_kwargs: dict[str, Any], *, budget: int, typed: bool) -> None:
+        kwargs = {**connection_kwargs, "timeout": 0}  # never wait for a lock on the loop
+        if not typed:
+            kwargs.pop("detect_types", None)
+        self.thread = threading.get_ident()
+        self.connection = sqlite3.connect(**kwargs)
+        if typed:
+            self.connection.row_factory = dict_factory
+        self.connection.execute("PRAGMA query_only = ON")
+        self.connection.execute("PRAGMA foreign_keys = ON")
+        self.spent = 0
+        limit = max(1, budget // _PROGRESS_EVERY)
+
+        def over_budget() -> int:
+            self.spent += 1
+            return self.spent > limit
+
+        self.connection.set_progress_handler(over_budget, _PROGRESS_EVERY)
+
+    def execute(self, query: str, args: Sequence[Any]) -> tuple[list[Any], Any]:
+        """Rows and the cursor description; any SQLite error means: re-run it pooled."""
+        self.spent = 0
+        try:
+            cursor = self.connection.execute(query, args)
+            try:
+                return cursor.fetchall(), cursor.description
+            finally:
+                cursor.close()
+        except sqlite3.Error as exc:
+            # Includes genuine errors (a typo in raw SQL): the pooled path raises them again.
+            raise _Fallback from exc
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        except sqlite3.ProgrammingError:
+            pass  # another thread's connection: dropping the reference closes it
+
+
+# Declared types whose plain SQLite value is already what Piccolo's converters would give.
+_PLAIN_AS_IS = frozenset({"INTEGER", "VARCHAR", "TEXT"})
+# Declared types whose converters reproduce exactly from the plain value's text.
+_PLAIN_CONVERTED = frozenset({"TIMESTAMPTZ", "TIMESTAMP", "DATE", "TIME", "UUID", "BOOLEAN"})
+
+
+def _from_plain(converter: Any) -> Any:
+    # Piccolo's converters take the value's text (as bytes from sqlite3, or str); calling the
+    # str-taking function inside skips that dispatch. A plain boolean arrives as 1 or 0.
+    text = getattr(converter, "__wrapped__", converter)
+    return lambda value: text(value if value.__class__ is str else str(value))
+
+
+def plain_converters(columns: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
+    """For ``(alias, declared type)`` pairs, the converters turning plain values into typed ones.
+
+    ``None`` when some column's type is not one whose conversion is known to be exact: such
+    a query must be read with ``detect_types``.
+    """
+    converters = {}
+    for alias, column_type in columns:
+        declared = column_type.split("(")[0].strip().upper()
+        if declared in _PLAIN_CONVERTED and declared in sqlite3.converters:
+            converters[alias] = _from_plain(sqlite3.converters[declared])
+        elif declared not in _PLAIN_AS_IS:
+            return None
+    return converters
 
 
 async def _close(connection: aiosqlite.Connection, *, timeout: float) -> None:
@@ -85,10 +161,9 @@ class _LoopPool:
         self.idle: list[aiosqlite.Connection] = []
         self.slots = asyncio.Semaphore(size)
         self.closed = False
-        # The loop thread's own read-only connection for short SELECTs (see _read_inline).
-        self.reader: sqlite3.Connection | None = None
-        self.reader_thread: int | None = None
-        self.reader_spent = [0]
+        # The loop thread's own read-only connections for short SELECTs (see _read_inline):
+        # one converting values as Piccolo does, one returning SQLite's plain values.
+        self.readers: dict[bool, _InlineReader] = {}
 
     async def acquire(self) -> aiosqlite.Connection:
         await self.slots.acquire()
@@ -123,12 +198,9 @@ class _LoopPool:
         with self.engine._lock:
             self.closed = self.closed or close
             idle, self.idle = self.idle, []
-            reader, self.reader = self.reader, None
-        if reader is not None:
-            try:
-                reader.close()
-            except sqlite3.ProgrammingError:
-                pass  # another thread's connection: dropping the reference closes it
+            readers, self.readers = list(self.readers.values()), {}
+        for reader in readers:
+            reader.close()
         return idle
 
 
@@ -281,6 +353,9 @@ class PooledSQLiteEngine(SQLiteEngine):
                 return self._read_inline(pool, query, args or [])
             except _Fallback:
                 pass
+        return await self._run_pooled(pool, query, args)
+
+    async def _run_pooled(self, pool: _LoopPool, query: str, args: Optional[list[Any]]) -> list[dict]:
         connection = await pool.acquire()
         reusable = False
         try:
@@ -294,21 +369,15 @@ class PooledSQLiteEngine(SQLiteEngine):
         finally:
             await pool.release(connection, reusable=reusable)
 
-    def _open_reader(self) -> tuple[sqlite3.Connection, list[int]]:
-        kwargs = {**self.connection_kwargs, "timeout": 0}  # never wait for a lock on the loop
-        reader = sqlite3.connect(**kwargs)
-        reader.row_factory = dict_factory
-        reader.execute("PRAGMA query_only = ON")
-        reader.execute("PRAGMA foreign_keys = ON")
-        spent = [0]
-        limit = max(1, self.inline_read_budget // _PROGRESS_EVERY)
-
-        def over_budget() -> int:
-            spent[0] += 1
-            return spent[0] > limit
-
-        reader.set_progress_handler(over_budget, _PROGRESS_EVERY)
-        return reader, spent
+    def _reader(self, pool: _LoopPool, *, typed: bool) -> _InlineReader:
+        reader = pool.readers.get(typed)
+        if reader is None or reader.thread != threading.get_ident():
+            try:
+                reader = _InlineReader(self.connection_kwargs, budget=self.inline_read_budget, typed=typed)
+            except sqlite3.Error as exc:
+                raise _Fallback from exc
+            pool.readers[typed] = reader
+        return reader
 
     def _read_inline(self, pool: _LoopPool, query: str, args: list[Any]) -> list[dict]:
         """Run a short SELECT on the event loop's thread, skipping the hop to a worker thread.
@@ -320,24 +389,24 @@ class PooledSQLiteEngine(SQLiteEngine):
         which has the busy timeout and runs in its own thread. Reads are side-effect free,
         so running one twice is harmless.
         """
-        thread = threading.get_ident()
-        reader = pool.reader
-        if reader is None or pool.reader_thread != thread:
-            try:
-                reader, pool.reader_spent = self._open_reader()
-            except sqlite3.Error as exc:
-                raise _Fallback from exc
-            pool.reader, pool.reader_thread = reader, thread
-        pool.reader_spent[0] = 0
-        try:
-            cursor = reader.execute(query, args)
-            try:
-                return cursor.fetchall()
-            finally:
-                cursor.close()
-        except sqlite3.Error as exc:
-            # Includes genuine errors (a typo in raw SQL): the pooled path raises them again.
-            raise _Fallback from exc
+        rows, _ = self._reader(pool, typed=True).execute(query, args)
+        return rows
+
+    def _read_inline_plain(
+        self, pool: _LoopPool, query: str, args: Sequence[Any], converters: dict[str, Any]
+    ) -> list[dict]:
+        """``_read_inline`` on the plain reader, converting only the columns that need it."""
+        rows, description = self._reader(pool, typed=False).execute(query, args)
+        names = [column[0] for column in description or ()]
+        records = []
+        for row in rows:
+            record = dict(zip(names, row))
+            for name, convert in converters.items():
+                value = record[name]
+                if value is not None:
+                    record[name] = convert(value)
+            records.append(record)
+        return records
 
     async def _run_in_existing_connection(
         self,
@@ -352,18 +421,28 @@ class PooledSQLiteEngine(SQLiteEngine):
         # The PRAGMAs were set when the connection opened; one round trip per statement.
         return list(await connection.execute_fetchall(query, args or []))
 
-    async def fetch(self, query: str, args: Sequence[Any] = ()) -> list[dict]:
+    async def fetch(
+        self, query: str, args: Sequence[Any] = (), *, converters: dict[str, Any] | None = None
+    ) -> list[dict]:
         """Run one statement with ``?`` parameters and return its rows as dicts.
 
         The same path as Piccolo's own queries — the current transaction's connection if
         there is one, else an inline read or a pooled connection, with Piccolo's column
         converters — minus Piccolo's query objects, for SQL compiled once in advance.
+        With ``converters`` (from ``plain_converters``) an inline read skips ``detect_types``
+        and converts just those columns; the rows come out the same either way.
         """
         if self.log_queries:
             self.print_query(query_id=self.get_query_id(), query=query)
         transaction = self.current_transaction.get()
         if transaction is not None:
             return await self._run_in_existing_connection(transaction.connection, query, list(args))
+        if converters is not None and self.inline_reads:
+            pool = self._pools.get(asyncio.get_running_loop()) or await self._loop_pool()
+            try:
+                return self._read_inline_plain(pool, query, args, converters)
+            except _Fallback:
+                return await self._run_pooled(pool, query, list(args))
         return await self._run_in_new_connection(query, list(args))
 
     def transaction(

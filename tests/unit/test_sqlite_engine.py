@@ -15,7 +15,7 @@ from piccolo.columns import Integer, Varchar
 from piccolo.engine.sqlite import TransactionType
 from piccolo.table import Table
 
-from crm.sqlite_engine import PooledSQLiteEngine, _LoopPool
+from crm.sqlite_engine import PooledSQLiteEngine, _LoopPool, plain_converters
 
 
 class Counter(Table, tablename="bench_counter"):
@@ -398,3 +398,33 @@ class TestFetch:
 
         assert rows[0]["ok"] is True
         assert rows[0]["at"].isoformat() == "2026-11-25T09:00:00+00:00"
+
+    async def test_fetch_with_plain_converters_gives_the_same_rows(self, engine, monkeypatch):
+        await engine.run_ddl("CREATE TABLE stamped (n INTEGER, label VARCHAR(8), at TIMESTAMPTZ, ok BOOLEAN)")
+        await engine.run_ddl("INSERT INTO stamped VALUES (7, 'a', '2026-11-25 09:00:00+00:00', 1), (8, NULL, NULL, 0)")
+        query = "SELECT n, label, at, ok FROM stamped ORDER BY n"
+        converters = plain_converters([("n", "INTEGER"), ("label", "VARCHAR(8)"), ("at", "TIMESTAMPTZ"), ("ok", "BOOLEAN")])
+        typed = await engine.fetch(query)
+        inline_plain = []
+        original = PooledSQLiteEngine._read_inline_plain
+
+        def spying(self, *args):
+            inline_plain.append(True)
+            return original(self, *args)
+
+        monkeypatch.setattr(PooledSQLiteEngine, "_read_inline_plain", spying)
+        plain = await engine.fetch(query, converters=converters)
+
+        assert plain == typed
+        assert plain[0]["ok"] is True and plain[1]["ok"] is False and plain[1]["at"] is None
+        assert inline_plain == ([True] if engine.inline_reads else [])
+
+    def test_plain_converters_convert_only_what_needs_it_and_refuse_inexact_types(self):
+        converters = plain_converters([("n", "INTEGER"), ("s", "VARCHAR(16)"), ("at", "TIMESTAMPTZ"), ("ok", "BOOLEAN")])
+
+        assert set(converters) == {"at", "ok"}
+        assert converters["ok"](1) is True and converters["ok"](0) is False
+        assert converters["at"]("2026-11-25 09:00:00+00:00").tzinfo is not None
+        # NUMERIC may hold a REAL whose Python text differs from SQLite's; JSON and arrays need parsing.
+        for column_type in ("NUMERIC", "JSON", "ARRAY", "REAL"):
+            assert plain_converters([("n", "INTEGER"), ("x", column_type)]) is None
