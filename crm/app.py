@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 
     from crm.web import pages
 
+    csrf = pages.csrf_config(context.settings, context.keyring)
     return Litestar(
         route_handlers=[
             health,
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             CustomerController,
             CorrectionController,
             AuditController,
-            *pages.ROUTES,
+            *pages.routes(csrf),
         ],
         dependencies={
             # One context for the app's life: cached, it costs no per-request resolution.
@@ -64,7 +65,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         exception_handlers=EXCEPTION_HANDLERS,
         after_exception=[audit_denial],
         lifespan=[lifespan],
-        state=State({"ctx": context}),
+        # The CSRF settings are read back by the page error handlers (a stale cookie is reset).
+        state=State({"ctx": context, "csrf": csrf}),
         openapi_config=OpenAPIConfig(
             title="Utility CRM & Archives API",
             version="1.0.0",
@@ -75,8 +77,5 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             security=[{"BearerToken": []}],
         ),
         template_config=pages.template_config(),
-        csrf_config=pages.csrf_config(context.settings, context.keyring),
-        plugins=pages.plugins(),
-        middleware=pages.middleware(settings),
         debug=False,
     )

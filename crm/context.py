@@ -13,6 +13,7 @@ from crm.security.lockout import LockoutPolicy
 from crm.security.passwords import PasswordHasher
 from crm.security.tokens import SessionPolicy
 from crm.settings import Settings
+from crm.staff.branches import BranchDirectory
 from crm.staff.session_cache import SessionCache
 
 
@@ -26,6 +27,7 @@ class AppContext:
     session_policy: SessionPolicy
     lockout_policy: LockoutPolicy
     session_cache: SessionCache = field(default_factory=lambda: SessionCache(ttl=0))
+    branches: BranchDirectory = field(default_factory=BranchDirectory)
 
     def now(self):
         return self.clock.now()

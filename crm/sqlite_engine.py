@@ -41,6 +41,7 @@ Connection threads are daemon threads, so a process that never calls
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 import threading
 from typing import Any, Optional, Sequence
@@ -57,6 +58,8 @@ DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_INLINE_READ_BUDGET = 100_000
 _PROGRESS_EVERY = 1_000
 _INLINE_PREFIXES = ("SELECT", "WITH")
+_UTC = dt.timezone.utc
+_fromisoformat = dt.datetime.fromisoformat
 
 
 class _Fallback(Exception):
@@ -82,6 +85,7 @@ class _InlineReader:
         self.connection.execute("PRAGMA query_only = ON")
         self.connection.execute("PRAGMA foreign_keys = ON")
         self.spent = 0
+        self._names: dict[str, tuple[str, ...]] = {}
         limit = max(1, budget // _PROGRESS_EVERY)
 
         def over_budget() -> int:
@@ -90,17 +94,33 @@ class _InlineReader:
 
         self.connection.set_progress_handler(over_budget, _PROGRESS_EVERY)
 
-    def execute(self, query: str, args: Sequence[Any]) -> tuple[list[Any], Any]:
-        """Rows and the cursor description; any SQLite error means: re-run it pooled."""
+    def rows(self, query: str, args: Sequence[Any]) -> list[Any]:
+        """The rows of one statement; any SQLite error means: re-run it pooled."""
         self.spent = 0
         try:
             cursor = self.connection.execute(query, args)
             try:
-                return cursor.fetchall(), cursor.description
+                return cursor.fetchall()
             finally:
                 cursor.close()
         except sqlite3.Error as exc:
             # Includes genuine errors (a typo in raw SQL): the pooled path raises them again.
+            raise _Fallback from exc
+
+    def named_rows(self, query: str, args: Sequence[Any]) -> tuple[tuple[str, ...], list[Any]]:
+        """``rows`` and the column names, remembered per statement (the callers' SQL is fixed)."""
+        self.spent = 0
+        try:
+            cursor = self.connection.execute(query, args)
+            try:
+                rows = cursor.fetchall()
+                names = self._names.get(query)
+                if names is None:
+                    names = self._names[query] = tuple(column[0] for column in cursor.description or ())
+                return names, rows
+            finally:
+                cursor.close()
+        except sqlite3.Error as exc:
             raise _Fallback from exc
 
     def close(self) -> None:
@@ -114,6 +134,14 @@ class _InlineReader:
 _PLAIN_AS_IS = frozenset({"INTEGER", "VARCHAR", "TEXT"})
 # Declared types whose converters reproduce exactly from the plain value's text.
 _PLAIN_CONVERTED = frozenset({"TIMESTAMPTZ", "TIMESTAMP", "DATE", "TIME", "UUID", "BOOLEAN"})
+
+
+def _timestamptz_from_plain(value: Any) -> Any:
+    # Piccolo's converter: fromisoformat(...).replace(tzinfo=utc). What Piccolo wrote carries
+    # "+00:00", which fromisoformat already maps to timezone.utc, and replace() is the
+    # costlier half, so it runs only when the offset says otherwise.
+    parsed = _fromisoformat(value if value.__class__ is str else str(value))
+    return parsed if parsed.tzinfo is _UTC else parsed.replace(tzinfo=_UTC)
 
 
 def _from_plain(converter: Any) -> Any:
@@ -132,7 +160,9 @@ def plain_converters(columns: Sequence[tuple[str, str]]) -> dict[str, Any] | Non
     converters = {}
     for alias, column_type in columns:
         declared = column_type.split("(")[0].strip().upper()
-        if declared in _PLAIN_CONVERTED and declared in sqlite3.converters:
+        if declared == "TIMESTAMPTZ":
+            converters[alias] = _timestamptz_from_plain
+        elif declared in _PLAIN_CONVERTED and declared in sqlite3.converters:
             converters[alias] = _from_plain(sqlite3.converters[declared])
         elif declared not in _PLAIN_AS_IS:
             return None
@@ -389,15 +419,13 @@ class PooledSQLiteEngine(SQLiteEngine):
         which has the busy timeout and runs in its own thread. Reads are side-effect free,
         so running one twice is harmless.
         """
-        rows, _ = self._reader(pool, typed=True).execute(query, args)
-        return rows
+        return self._reader(pool, typed=True).rows(query, args)
 
     def _read_inline_plain(
         self, pool: _LoopPool, query: str, args: Sequence[Any], converters: dict[str, Any]
     ) -> list[dict]:
         """``_read_inline`` on the plain reader, converting only the columns that need it."""
-        rows, description = self._reader(pool, typed=False).execute(query, args)
-        names = [column[0] for column in description or ()]
+        names, rows = self._reader(pool, typed=False).named_rows(query, args)
         records = []
         for row in rows:
             record = dict(zip(names, row))

@@ -63,7 +63,7 @@ def _stale_csrf_cookie(request: Request) -> bool:
     The middleware keeps reusing an existing cookie, so such a cookie would fail every form
     for good; dropping it lets the next page view issue a fresh one.
     """
-    config = request.app.csrf_config
+    config = request.app.state.csrf
     cookie = request.cookies.get(config.cookie_name) if config else None
     if not cookie:
         return False
@@ -77,7 +77,7 @@ def http_error_page(request: Request, exc: HTTPException) -> Response:
     if status == 403 and exc.detail == CSRF_FAILURE:
         response = error_page(request, status=403, message=i18n.both("error.csrf"), title_key="error.title.csrf")
         if _stale_csrf_cookie(request):
-            config = request.app.csrf_config
+            config = request.app.state.csrf
             response.set_cookie(
                 key=config.cookie_name, value="", path=config.cookie_path, max_age=0,
                 secure=config.cookie_secure, httponly=config.cookie_httponly, samesite=config.cookie_samesite,

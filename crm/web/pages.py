@@ -1,10 +1,10 @@
 """HTML pages over the same services as the API: wiring for crm/app.py.
 
-- ROUTES: one Router for the pages (cookie session, HTML error pages, security headers) and
-  the static files.
+- routes(csrf): one Router for the pages (cookie session, CSRF check, HTML error pages,
+  security headers) and the static files.
 - template_config(): Jinja2 with the i18n helpers ``t``, ``|pick``, ``|lbl``.
 - csrf_config(): Litestar's double-submit CSRF check for every unsafe page request; the API
-  is excluded because it authenticates with bearer tokens only, never cookies.
+  is outside it because it authenticates with bearer tokens only, never cookies.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pathlib import Path
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -31,26 +33,34 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 CSRF_COOKIE = "crm_csrf"
 
-pages_router = Router(
-    path="/",
-    route_handlers=[*auth_pages.ROUTES, *customer_pages.ROUTES, *review_pages.ROUTES],
-    # The API resolves "session" and "actor" from a bearer token; the pages from the cookie.
-    dependencies={
-        "session": Provide(page_session),
-        "actor": Provide(page_actor),
-    },
-    exception_handlers=PAGE_EXCEPTION_HANDLERS,
-    include_in_schema=False,
-)
+_PAGE_HANDLERS = [*auth_pages.ROUTES, *customer_pages.ROUTES, *review_pages.ROUTES]
 
-static_router = create_static_files_router(
-    path="/static",
-    directories=[STATIC],
-    include_in_schema=False,
-    cache_control=None,
-)
 
-ROUTES: list = [pages_router, static_router]
+def routes(csrf: CSRFConfig) -> list:
+    """The pages, behind the CSRF check, and the static files.
+
+    The check sits on the pages' router rather than the app: the API authenticates with
+    bearer tokens only, so its requests have no cookie to forge and skip the middleware.
+    """
+    pages_router = Router(
+        path="/",
+        route_handlers=_PAGE_HANDLERS,
+        # The API resolves "session" and "actor" from a bearer token; the pages from the cookie.
+        dependencies={
+            "session": Provide(page_session),
+            "actor": Provide(page_actor),
+        },
+        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
+        exception_handlers=PAGE_EXCEPTION_HANDLERS,
+        include_in_schema=False,
+    )
+    static_router = create_static_files_router(
+        path="/static",
+        directories=[STATIC],
+        include_in_schema=False,
+        cache_control=None,
+    )
+    return [pages_router, static_router]
 
 
 def template_config() -> TemplateConfig:
@@ -74,13 +84,4 @@ def csrf_config(settings: Settings, keyring: Keyring) -> CSRFConfig:
         # The token reaches forms through the server-rendered hidden field, so scripts never need it.
         cookie_httponly=True,
         cookie_samesite="lax",
-        exclude=["^/api/"],
     )
-
-
-def plugins() -> list:
-    return []
-
-
-def middleware(settings) -> list:
-    return []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -12,7 +11,6 @@ from litestar import Request
 from litestar.response import Redirect, Template
 
 from crm.errors import DomainError
-from crm.staff import service as staff_service
 from crm.staff.access import Actor
 from crm.staff.roles import ROLE_LABELS
 from crm.web import i18n
@@ -86,22 +84,6 @@ def home_for(actor: Actor) -> str:
     return "/home"
 
 
-_branch_names: dict[str, str] = {}
-_branch_names_at = 0.0
-_BRANCH_TTL = 300.0
-
-
-async def branch_name(code: str) -> str:
-    """Branch names for the header, cached briefly: they change about once a decade."""
-    global _branch_names_at
-    if code not in _branch_names or time.monotonic() - _branch_names_at > _BRANCH_TTL:
-        rows = await staff_service.list_branches()
-        _branch_names.clear()
-        _branch_names.update({row["code"]: row["name"] for row in rows})
-        _branch_names_at = time.monotonic()
-    return _branch_names.get(code, code)
-
-
 def request_lang(request: Request) -> str:
     return i18n.normalise_lang(request.cookies.get(i18n.LANG_COOKIE))
 
@@ -130,7 +112,8 @@ async def render(
     }
     if actor is not None:
         common["role_label"] = i18n.label(lang, ROLE_LABELS.get(actor.role))
-        common["branch_label"] = await branch_name(actor.branch_code)
+        branch = await request.app.state.ctx.branches.by_code(actor.branch_code)
+        common["branch_label"] = branch.name if branch else actor.branch_code
     return Template(template_name=template, context={**common, **context}, status_code=status, headers=PAGE_HEADERS)
 
 

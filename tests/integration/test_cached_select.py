@@ -37,7 +37,7 @@ async def test_a_customer_row_is_the_same_inside_and_outside_a_transaction(ctx):
     assert isinstance(outside["opened_at"], dt.datetime) and outside["opened_at"].tzinfo is not None
     assert outside["opened_at"] == ctx.now()
     assert isinstance(outside["balance_fen"], int) and isinstance(outside["branch"], int)
-    assert outside["branch.code"] == "DC"
+    assert (await ctx.branches.by_id(outside["branch"])).code == "DC"
 
 
 async def test_a_session_row_converts_booleans_timestamps_and_nulls(ctx):

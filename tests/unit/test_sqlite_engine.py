@@ -428,3 +428,11 @@ class TestFetch:
         # NUMERIC may hold a REAL whose Python text differs from SQLite's; JSON and arrays need parsing.
         for column_type in ("NUMERIC", "JSON", "ARRAY", "REAL"):
             assert plain_converters([("n", "INTEGER"), ("x", column_type)]) is None
+
+    def test_plain_timestamps_match_piccolos_converter_whatever_the_stored_offset(self):
+        from piccolo.engine.sqlite import convert_timestamptz_out
+
+        convert = plain_converters([("at", "TIMESTAMPTZ")])["at"]
+        for stored in ("2026-11-25 09:00:00.123456+00:00", "2026-11-25 09:00:00", "2026-11-25 17:00:00+08:00"):
+            ours, piccolos = convert(stored), convert_timestamptz_out(stored)
+            assert (ours, ours.tzinfo, ours.utcoffset()) == (piccolos, piccolos.tzinfo, piccolos.utcoffset())
