@@ -183,6 +183,7 @@ class _CompiledSelect:
     args: list[Any]
     slots: list[int | None]  # which run() value each SQL parameter takes, None: a constant
     converters: dict[str, Any] | None  # see sqlite_engine.plain_converters
+    in_order: bool  # the SQL takes run()'s values as they come: no constants, no reordering
 
 
 class CachedSelect:
@@ -214,14 +215,19 @@ class CachedSelect:
             if engine_type == "sqlite" and columns and all(isinstance(column, Column) for column in columns)
             else None
         )
-        return _CompiledSelect(sql=sql, args=args, slots=slots, converters=converters)
+        return _CompiledSelect(
+            sql=sql, args=args, slots=slots, converters=converters, in_order=slots == list(range(len(slots)))
+        )
 
     async def run(self, engine: Engine, *values: Any) -> Any:
         compiled = self._compiled.get(engine.engine_type)
         if compiled is None:
             compiled = self._compiled[engine.engine_type] = self._compile(engine.engine_type)
         sql, converters = compiled.sql, compiled.converters
-        final = [values[slot] if slot is not None else arg for slot, arg in zip(compiled.slots, compiled.args)]
+        final = (
+            list(values) if compiled.in_order
+            else [values[slot] if slot is not None else arg for slot, arg in zip(compiled.slots, compiled.args)]
+        )
         if isinstance(engine, PooledSQLiteEngine):
             rows = await engine.fetch(sql, final, converters=converters)
         else:

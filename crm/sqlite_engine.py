@@ -425,7 +425,10 @@ class PooledSQLiteEngine(SQLiteEngine):
         self, pool: _LoopPool, query: str, args: Sequence[Any], converters: dict[str, Any]
     ) -> list[dict]:
         """``_read_inline`` on the plain reader, converting only the columns that need it."""
-        names, rows = self._reader(pool, typed=False).named_rows(query, args)
+        reader = pool.readers.get(False)
+        if reader is None or reader.thread != threading.get_ident():
+            reader = self._reader(pool, typed=False)
+        names, rows = reader.named_rows(query, args)
         records = []
         for row in rows:
             record = dict(zip(names, row))
