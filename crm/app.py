@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 from typing import AsyncIterator
 
 from litestar import Litestar, get
@@ -38,10 +37,6 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db.bind_tables(context.engine)
         await db.start(context.engine, pool_size=context.settings.db_pool_size)
-        # Everything built so far (routes, schemas, templates) lives as long as the process:
-        # moved out of the collector's sight, it is not traversed again by every full collection.
-        gc.collect()
-        gc.freeze()
         try:
             yield
         finally:
