@@ -1,4 +1,4 @@
-"""`crm init | serve | demo | keys rotate | audit verify`."""
+"""`crm init | serve | demo | import customers | keys rotate | audit verify`."""
 
 from __future__ import annotations
 
@@ -124,6 +124,15 @@ def audit_verify() -> None:
 
     if not asyncio.run(run()):
         raise typer.Exit(code=1)
+
+
+def _register_commands() -> None:
+    from crm.accounts import import_cli
+
+    import_cli.register(app)
+
+
+_register_commands()
 
 
 def main() -> None:

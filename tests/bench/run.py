@@ -36,6 +36,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Iterator
 
+from tests.bench.data import customer_fields
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "demo"
 DEMO_USER, DEMO_PASSWORD = "frontdesk", "Demo-Pass-2026"
@@ -136,22 +138,10 @@ def describe_machine() -> dict[str, Any]:
 # Test data: valid, unique customers for one branch
 
 
-def resident_id(i: int) -> str:
-    birth = dt.date(1950, 1, 1) + dt.timedelta(days=i // 1000)
-    body = f"110101{birth:%Y%m%d}{i % 1000:03d}"
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
-
-
 def customer_input(i: int):
     from crm.accounts.customer_rules import CustomerInput
 
-    return CustomerInput(
-        category="residential", name=f"压测用户{i}", id_type="resident_id", id_number=resident_id(i),
-        phone=f"139{i:08d}", contact_name=None, contact_phone=None, province="北京市", city="北京市",
-        district="东城区", street="建国路", detail=f"幸福小区{i % 30 + 1}号楼{i % 6 + 1}单元{100 + i % 900}室",
-        branch=BRANCH, delivery_notice_no=f"SQ-B-{i:07d}", acceptance_drawing_no=f"YS-B-{i:07d}",
-    )
+    return CustomerInput(**customer_fields(i, branch=BRANCH))
 
 
 # ---------------------------------------------------------------------------------------
