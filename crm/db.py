@@ -176,6 +176,15 @@ async def insert_rows(engine: Engine, *, table: type[Table], columns: Sequence[s
     await transaction.connection.executemany(f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})', rows)
 
 
+async def analyze(table: type[Table]) -> None:
+    """Refresh the planner's statistics after a bulk change (both engines spell it ANALYZE).
+
+    Without statistics SQLite picks an index by shape alone, e.g. scanning a whole branch
+    for a name prefix instead of using the name index.
+    """
+    await table.raw(f'ANALYZE "{table._meta.tablename}"')
+
+
 def locking(query, engine: Engine):
     """SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers."""
     if isinstance(engine, PostgresEngine):

@@ -55,14 +55,15 @@ class CustomerController(Controller):
         text: str | None = Parameter(query="query", default=None, max_length=100),
         status: str | None = None,
         page: int = Parameter(default=1, ge=1, le=100_000),
+        after: str | None = Parameter(query="after", default=None, max_length=16),
     ) -> schemas.CustomerPage:
-        return await service.search_customers(ctx=ctx, actor=actor, query=text, status=status, page=page)
+        return await service.search_customers(ctx=ctx, actor=actor, query=text, status=status, page=page, after=after)
 
     @post("/search", status_code=HTTP_200_OK)
     async def search(self, data: schemas.CustomerSearch, ctx: AppContext, actor: Actor) -> schemas.CustomerPage:
         return await service.search_customers(
             ctx=ctx, actor=actor, query=data.query, id_number=data.id_number, phone=data.phone,
-            status=data.status, page=data.page,
+            status=data.status, page=data.page, after=data.after,
         )
 
     @get("/{account_no:str}")

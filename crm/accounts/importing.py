@@ -131,6 +131,8 @@ async def import_customers(
     if batch:
         await _flush(ctx, actor=actor, batch=batch, report=report, errors=errors, origin=origin,
                      source_name=source_name, seen_in_dry_run=seen_in_dry_run)
+    if report.imported and not dry_run:
+        await db.analyze(Customer)
     if on_progress is not None:
         on_progress(report, source.tell())
     text.detach()

@@ -83,13 +83,17 @@ class CustomerSummary(msgspec.Struct, kw_only=True):
 
 class CustomerPage(msgspec.Struct, kw_only=True):
     items: list[CustomerSummary]
-    page: int
+    page: int  # 0 for a page fetched with a cursor (``after``)
     page_size: int
-    total: int
+    total: int  # at most service.COUNT_CAP; total_capped says there are more
+    total_capped: bool = False
+    # Pass as ``after`` for the next page; None on the last page.
+    next_after: str | None = None
 
 
 class CustomerSearch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     query: str | None = None
+    after: str | None = None
     id_number: str | None = None
     phone: str | None = None
     status: str | None = None

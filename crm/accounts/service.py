@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
+from piccolo.columns.combination import WhereRaw
+
 from crm import db
 from crm.accounts import schemas
 from crm.accounts.account_numbers import make_account_no
@@ -330,6 +332,25 @@ _SUMMARY_COLUMNS = (
 )
 
 
+# Counting every match of a broad search in a million rows costs more than the page itself;
+# beyond this many the list says "10000+" (nobody pages that far: they narrow the search).
+COUNT_CAP = 10_000
+
+
+def _name_prefix(prefix: str, engine: Any) -> Any:
+    """Names starting with ``prefix``, in a form the name index can serve on each engine.
+
+    What the user typed is matched literally: wildcards are escaped, not honoured.
+    """
+    if engine.engine_type == "sqlite":
+        # SQLite's LIKE folds case and so cannot use the (BINARY) name index; GLOB can.
+        literal = "".join(f"[{c}]" if c in "*?[" else c for c in prefix)
+        return WhereRaw('"customer"."name" GLOB {}', f"{literal}*")
+    # PostgreSQL: a text_pattern_ops index (migration 2026-11-25T15:20) serves LIKE 'p%'.
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Customer.name.like(f"{escaped}%")
+
+
 async def search_customers(
     *,
     ctx: AppContext,
@@ -339,8 +360,13 @@ async def search_customers(
     phone: str | None = None,
     status: str | None = None,
     page: int = 1,
+    after: str | None = None,
 ) -> schemas.CustomerPage:
-    """Find by account number, name prefix, or (exactly, via blind index) ID number or phone."""
+    """Find by account number, name prefix, or (exactly, via blind index) ID number or phone.
+
+    Pages go in account-number order. ``after`` (the last account number of the previous
+    page) is keyset pagination: any depth costs the same, unlike ``page``, which skips rows.
+    """
     require(actor, "customer.read")
     page = max(1, int(page or 1))
     where = []
@@ -356,23 +382,33 @@ async def search_customers(
         if compact.isdigit() and len(compact) == 11:
             where.append(Customer.account_no == compact)
         else:
-            # LIKE wildcards typed by the user are not wildcards here.
-            prefix = text.replace("%", "").replace("_", "")
-            where.append(Customer.name.like(f"{prefix}%"))
+            where.append(_name_prefix(text, ctx.engine))
     if id_number and id_number.strip():
         where.append(Customer.id_number_bidx == _index(ctx, purpose="id_number", value=id_number.strip()))
     if phone and phone.strip():
         digest = _index(ctx, purpose="phone", value=normalise_phone(phone, field="phone"))
         where.append((Customer.phone_bidx == digest) | (Customer.contact_phone_bidx == digest))
+    matching = Customer.select(Customer.id)
+    for condition in where:
+        matching = matching.where(condition)
+    select = Customer.select(*_SUMMARY_COLUMNS).order_by(Customer.account_no).limit(PAGE_SIZE)
+    for condition in where:
+        select = select.where(condition)
+    if after:
+        select = select.where(Customer.account_no > after.strip())
+        page = 0  # a cursor page has no number
+    else:
+        select = select.offset((page - 1) * PAGE_SIZE)
     async with db.read_only(ctx.engine):
-        select = Customer.select(*_SUMMARY_COLUMNS).order_by(Customer.account_no)
-        count = Customer.count()
-        for condition in where:
-            select = select.where(condition)
-            count = count.where(condition)
-        rows = await select.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-        total = await count
-    return schemas.CustomerPage(items=[_summary(r) for r in rows], page=page, page_size=PAGE_SIZE, total=total)
+        rows = await select
+        counted = await Customer.raw(
+            "SELECT count(*) AS n FROM ({}) AS capped", matching.limit(COUNT_CAP + 1).querystrings[0]
+        )
+    total = counted[0]["n"]
+    return schemas.CustomerPage(
+        items=[_summary(r) for r in rows], page=page, page_size=PAGE_SIZE, total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP, next_after=rows[-1]["account_no"] if len(rows) == PAGE_SIZE else None,
+    )
 
 
 def _as_input(row: dict[str, Any], ctx: AppContext) -> CustomerInput:
