@@ -1,4 +1,4 @@
-"""`crm init | serve | demo | import customers | keys rotate | audit verify`."""
+"""`crm init | serve | demo | import customers | export customers | keys rotate | audit verify`."""
 
 from __future__ import annotations
 
@@ -127,9 +127,10 @@ def audit_verify() -> None:
 
 
 def _register_commands() -> None:
-    from crm.accounts import import_cli
+    from crm.accounts import export_cli, import_cli
 
     import_cli.register(app)
+    export_cli.register(app)
 
 
 _register_commands()

@@ -12,32 +12,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from crm.context import CLI, build_context
-from crm.errors import DomainError, NotFound
+from crm.errors import DomainError
 from crm.settings import Settings
-from crm.staff.access import Actor
+from crm.staff.service import command_actor
 
 import_app = typer.Typer(help="Bulk import from the old system", no_args_is_help=True)
 console = Console(stderr=True)
-
-
-class UnknownStaff(NotFound):
-    code = "staff.unknown"
-
-
-async def actor_by_username(username: str) -> Actor:
-    """The active staff member a command acts for; commands have no login, so name them."""
-    from crm.staff.tables import Staff
-
-    row = await Staff.select(
-        Staff.id, Staff.username, Staff.display_name, Staff.role, Staff.branch, Staff.branch.code,
-        Staff.all_branches, Staff.active,
-    ).where(Staff.username == username).first()
-    if row is None or not row["active"]:
-        raise UnknownStaff(f"没有在职员工 {username} / No active staff member {username}", field="as")
-    return Actor(
-        staff_id=row["id"], username=row["username"], display_name=row["display_name"], role=row["role"],
-        branch_id=row["branch"], branch_code=row["branch.code"], all_branches=row["all_branches"],
-    )
 
 
 @import_app.command("customers")
@@ -76,7 +56,7 @@ async def _run(*, file: Path, as_user: str, encoding: str | None, dry_run: bool,
                 elapsed = max(asyncio.get_running_loop().time() - started, 1e-6)
                 progress.update(task, completed=position, rate=f"{report.rows / elapsed:,.0f}")
 
-            actor = await actor_by_username(as_user)
+            actor = await command_actor(ctx=ctx, username=as_user, origin=CLI)
             report = await import_customers(
                 ctx=ctx, actor=actor, source=source, source_name=file.name, origin=CLI, errors_out=errors_out,
                 encoding=encoding, dry_run=dry_run, batch_size=batch_size, on_progress=on_progress,

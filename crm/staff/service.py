@@ -9,7 +9,7 @@ from typing import Any
 from crm import db
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
-from crm.errors import AccountLocked, AuthenticationFailed, InvalidInput, PermissionDenied
+from crm.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
 from crm.security.lockout import is_locked, register_failure
 from crm.security.passwords import check_password_policy
 from crm.security.tokens import hash_token, new_session_token, session_expiry
@@ -63,6 +63,40 @@ def _actor(row: dict[str, Any]) -> Actor:
         branch_code=row["branch.code"],
         all_branches=row["all_branches"],
     )
+
+
+class UnknownStaff(NotFound):
+    code = "staff.unknown"
+
+
+class StaffDisabled(PermissionDenied):
+    """A person who has left keeps no authority, not even through the command line (R-ST-05)."""
+
+    code = "staff.disabled"
+
+
+async def command_actor(*, ctx: AppContext, username: str, origin: Origin) -> Actor:
+    """The staff member whose authority a command (`crm import`, `crm export`) acts with.
+
+    Commands have no login: the operator, who already holds the database and the keyring,
+    names the person, and that person's role, branch scope and clearance then apply. A
+    disabled account is refused, and the refusal audited like any denial (R-PM-05).
+    """
+    name = (username or "").strip()
+    row = await Staff.select(
+        Staff.id, Staff.username, Staff.display_name, Staff.role, Staff.branch, Staff.branch.code,
+        Staff.all_branches, Staff.active,
+    ).where(Staff.username == name).first()
+    if row is None:
+        raise UnknownStaff(f"员工账号 {name!r} 不存在 / No staff account named {name!r}", field="as")
+    if not row["active"]:
+        error = StaffDisabled(f"员工账号 {name} 已停用 / The staff account {name} is disabled", field="as")
+        await audit.append_alone(
+            ctx=ctx, action="permission.denied", actor=name, origin=origin, outcome="denied",
+            target="cli", details={"code": error.code},
+        )
+        raise error
+    return _actor(row)
 
 
 async def login(*, ctx: AppContext, username: str, password: str, kind: str, origin: Origin) -> LoginResult:

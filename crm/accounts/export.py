@@ -1,0 +1,306 @@
+"""Exporting the customer list as CSV (`crm export customers`; R-PM-01..03, R-PM-05).
+
+Masked by default, exactly as the API shows customers. Full values only for an actor whose
+role may reveal every sensitive field, with a stated reason; either way one audit event records
+who took which customers out, because a bulk list is the most valuable thing to leak.
+
+Rows are streamed in keyset pages over ``Customer.id`` so memory stays flat for a million
+customers; nothing is written until every check has passed, so a refusal leaves the output
+untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, TextIO
+
+from crm.accounts.lifecycle import STATUSES
+from crm.accounts.service import SENSITIVE, _open
+from crm.accounts.tables import Customer
+from crm.audit import service as audit
+from crm.context import AppContext, Origin
+from crm.errors import InvalidInput, PermissionDenied
+from crm.staff.access import Actor, in_scope, require, require_reveal
+
+__all__ = [
+    "COLUMNS",
+    "DEFAULT_PAGE_SIZE",
+    "BranchOutOfScope",
+    "ExportReasonRequired",
+    "ExportReport",
+    "UnknownExportBranch",
+    "UnknownExportStatus",
+    "export_customers",
+]
+
+log = logging.getLogger("crm.export")
+
+# The importer accepts the same names (and ignores account_no, status, opened_at), so a full
+# export of one database loads into another. Order and spelling are a contract.
+COLUMNS = (
+    "account_no",
+    "category",
+    "name",
+    "id_type",
+    "id_number",
+    "phone",
+    "contact_name",
+    "contact_phone",
+    "province",
+    "city",
+    "district",
+    "street",
+    "detail",
+    "branch",
+    "delivery_notice_no",
+    "acceptance_drawing_no",
+    "status",
+    "opened_at",
+)
+
+# CSV column -> (field name the access rules know, sealed column, masked column). The sealed
+# column comes from the service's own table so a rename there cannot silently desynchronise.
+_SENSITIVE_COLUMNS = {
+    "id_number": ("id_number", SENSITIVE["id_number"][0], "id_number_masked"),
+    "phone": ("phone", SENSITIVE["phone"][0], "phone_masked"),
+    "contact_phone": ("contact_phone", SENSITIVE["contact_phone"][0], "contact_phone_masked"),
+    "detail": ("address_detail", SENSITIVE["address_detail"][0], "detail_masked"),
+}
+_PLAIN_COLUMNS = (
+    "account_no", "category", "name", "id_type", "contact_name", "province", "city", "district",
+    "street", "delivery_notice_no", "acceptance_drawing_no", "status", "opened_at",
+)
+
+# Excel (as installed in China) reads a CSV without a BOM as GBK and garbles every name.
+BOM = "\ufeff"
+DEFAULT_PAGE_SIZE = 1000
+# The same bounds as a single reveal (crm.accounts.service.reveal): a bulk reveal is no less.
+REASON_MIN_LENGTH = 2
+REASON_MAX_LENGTH = 200
+AUDIT_TARGET = "export:customers"
+
+
+class ExportReasonRequired(InvalidInput):
+    code = "export.reason_required"
+
+    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
+class UnknownExportBranch(InvalidInput):
+    code = "export.unknown_branch"
+
+    def __init__(self, message: str, *, field: str | None = "branch", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
+class BranchOutOfScope(PermissionDenied):
+    """A clerk asked for another branch's customers (R-PM-03): refused, not silently emptied."""
+
+    code = "export.branch_out_of_scope"
+
+
+class UnknownExportStatus(InvalidInput):
+    code = "export.unknown_status"
+
+    def __init__(self, message: str, *, field: str | None = "status", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    rows: int
+    full: bool
+    branch: str | None
+    status: str | None
+    audit_seq: int
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What an authorised export reads: the checks' result, so no query is built before them."""
+
+    full: bool
+    reason: str | None
+    branch: str | None
+    status: str | None
+    conditions: tuple[Any, ...]
+
+
+async def export_customers(
+    *,
+    ctx: AppContext,
+    actor: Actor,
+    out: TextIO,
+    origin: Origin,
+    full: bool = False,
+    reason: str | None = None,
+    branch: str | None = None,
+    status: str | None = None,
+    destination: str = "stream",
+    page_size: int = DEFAULT_PAGE_SIZE,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ExportReport:
+    """Write the customers ``actor`` may see to ``out`` as CSV; one audit event either way.
+
+    ``out`` must be a text stream that encodes UTF-8 and was opened with ``newline=""`` (the
+    csv module writes its own CRLF line ends); the BOM is written here. ``on_progress`` gets
+    (rows written, rows expected) after each page.
+    """
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, got {page_size}")
+    try:
+        plan = await _authorise(ctx=ctx, actor=actor, full=full, reason=reason, branch=branch, status=status)
+    except PermissionDenied as error:
+        await _audit_denial(
+            ctx=ctx, username=actor.username, origin=origin, error=error,
+            details={"full": full, "branch": branch, "status": status},
+        )
+        raise
+
+    written = 0
+    details: dict[str, Any] = {
+        "mode": "full" if plan.full else "masked",
+        "branch": plan.branch,
+        "status": plan.status,
+        "scope": "all" if actor.all_branches else actor.branch_code,
+        "destination": destination,
+    }
+    if plan.reason:
+        details["reason"] = plan.reason
+    action = "customer.export_full" if plan.full else "customer.export"
+    try:
+        count = Customer.count()
+        for condition in plan.conditions:
+            count = count.where(condition)
+        expected = await count
+        writer = csv.writer(out)
+        out.write(BOM)
+        writer.writerow(COLUMNS)
+        async for rows in _pages(plan, page_size=page_size):
+            for row in rows:
+                writer.writerow(_csv_row(ctx, row, full=plan.full))
+                # Counted row by row: an interrupted export's audit event says how far it got.
+                written += 1
+            if on_progress is not None:
+                on_progress(written, max(expected, written))
+        out.flush()
+    except BaseException as error:
+        # Rows may already be out (stdout, a pipe): an interrupted export is recorded too.
+        try:
+            await audit.append_alone(
+                ctx=ctx, action=action, actor=actor.username, origin=origin, outcome="failure",
+                target=AUDIT_TARGET, details={**details, "rows": written, "error": type(error).__name__},
+            )
+        except Exception:
+            log.exception("could not audit an interrupted customer export")
+        raise
+    seq = await audit.append_alone(
+        ctx=ctx, action=action, actor=actor.username, origin=origin, target=AUDIT_TARGET,
+        details={**details, "rows": written},
+    )
+    return ExportReport(rows=written, full=plan.full, branch=plan.branch, status=plan.status, audit_seq=seq)
+
+
+async def _authorise(
+    *, ctx: AppContext, actor: Actor, full: bool, reason: str | None, branch: str | None, status: str | None
+) -> _Plan:
+    # The same service-layer checks as reading and revealing one customer, in the same order.
+    require(actor, "customer.read")
+    reason = (reason or "").strip() or None
+    if full:
+        for field, _sealed, _masked in _SENSITIVE_COLUMNS.values():
+            require_reveal(actor=actor, field=field)
+        if reason is None or not REASON_MIN_LENGTH <= len(reason) <= REASON_MAX_LENGTH:
+            raise ExportReasonRequired(
+                f"导出完整信息须填写事由（{REASON_MIN_LENGTH}–{REASON_MAX_LENGTH} 字） / "
+                f"A full export needs a reason ({REASON_MIN_LENGTH}–{REASON_MAX_LENGTH} characters): --reason"
+            )
+    elif reason is not None and len(reason) > REASON_MAX_LENGTH:
+        reason = reason[:REASON_MAX_LENGTH]
+    conditions: list[Any] = []
+    if not actor.all_branches:
+        conditions.append(Customer.branch == actor.branch_id)
+    code = (branch or "").strip() or None
+    if code is not None:
+        ref = await ctx.branches.by_code(code)
+        if ref is None:
+            raise UnknownExportBranch(f"营业网点 {code} 不存在 / Unknown branch {code}")
+        if not in_scope(actor, ref.id):
+            raise BranchOutOfScope(
+                f"只能导出本人所属营业网点（{actor.branch_code}）的用户 / "
+                f"You may export only your own branch's customers ({actor.branch_code}), not {code}",
+                field="branch",
+            )
+        conditions.append(Customer.branch == ref.id)
+    wanted = (status or "").strip() or None
+    if wanted is not None:
+        if wanted not in STATUSES:
+            raise UnknownExportStatus(
+                f"未知状态 {wanted} / Unknown status {wanted}: one of {', '.join(STATUSES)}"
+            )
+        conditions.append(Customer.status == wanted)
+    return _Plan(full=full, reason=reason, branch=code, status=wanted, conditions=tuple(conditions))
+
+
+async def _pages(plan: _Plan, *, page_size: int):
+    """Keyset pages (id > last ORDER BY id LIMIT n): each query costs the same however deep."""
+    # A masked export never even fetches the sealed values.
+    kind = 1 if plan.full else 2
+    columns = [Customer.id, Customer.branch.code]
+    columns += [getattr(Customer, name) for name in _PLAIN_COLUMNS]
+    columns += [getattr(Customer, spec[kind]) for spec in _SENSITIVE_COLUMNS.values()]
+    last_id = 0
+    while True:
+        query = Customer.select(*columns).where(Customer.id > last_id)
+        for condition in plan.conditions:
+            query = query.where(condition)
+        rows = await query.order_by(Customer.id).limit(page_size)
+        if not rows:
+            return
+        yield rows
+        if len(rows) < page_size:
+            return
+        last_id = rows[-1]["id"]
+
+
+def _csv_row(ctx: AppContext, row: dict[str, Any], *, full: bool) -> list[str]:
+    values: dict[str, str] = {name: _text(row[name]) for name in _PLAIN_COLUMNS}
+    values["opened_at"] = _timestamp(row["opened_at"])
+    values["branch"] = row["branch.code"]
+    for column, (_field, sealed, masked) in _SENSITIVE_COLUMNS.items():
+        if full:
+            token = row[sealed]
+            values[column] = _open(ctx, column=sealed, account_no=row["account_no"], token=token) if token else ""
+        else:
+            values[column] = _text(row[masked])
+    return [values[name] for name in COLUMNS]
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _timestamp(value: Any) -> str:
+    # ISO 8601 in UTC with its offset: unambiguous for a machine, whatever the reader's zone.
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc).isoformat()
+    return _text(value)
+
+
+async def _audit_denial(
+    *, ctx: AppContext, username: str, origin: Origin, error: PermissionDenied, details: dict[str, Any]
+) -> None:
+    """R-PM-05: a refused export is recorded like any denial in the API (crm.http_errors)."""
+    try:
+        await audit.append_alone(
+            ctx=ctx, action="permission.denied", actor=username, origin=origin, outcome="denied",
+            target=AUDIT_TARGET, details={"code": error.code, **details},
+        )
+    except Exception:  # the refusal itself must still reach the operator
+        log.exception("could not audit a refused customer export")
