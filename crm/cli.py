@@ -1,4 +1,4 @@
-"""`crm init | serve | demo | import customers | export customers | keys rotate | audit verify`."""
+"""`crm init | serve | demo | import | export | backup | restore | keys rotate | audit verify`."""
 
 from __future__ import annotations
 
@@ -127,10 +127,12 @@ def audit_verify() -> None:
 
 
 def _register_commands() -> None:
+    from crm import backup_cli
     from crm.accounts import export_cli, import_cli
 
     import_cli.register(app)
     export_cli.register(app)
+    backup_cli.register(app)
 
 
 _register_commands()
