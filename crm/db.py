@@ -156,7 +156,7 @@ async def stop(engine: Engine) -> None:
 
 
 async def insert_rows(engine: Engine, *, table: type[Table], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert many rows in the current unit of work with one prepared statement.
+    """Insert many rows in the current unit of work: COPY on PostgreSQL, one prepared statement on SQLite.
 
     Piccolo's bulk insert builds a Table object per row and one statement with every value
     inlined; for imports of millions of rows that Python work costs more than the database's.
@@ -167,12 +167,13 @@ async def insert_rows(engine: Engine, *, table: type[Table], columns: Sequence[s
     transaction = engine.current_transaction.get()
     if transaction is None:
         raise RuntimeError("insert_rows must run inside db.unit_of_work")
-    quoted = ", ".join(f'"{c}"' for c in columns)
     name = table._meta.tablename
     if isinstance(engine, PostgresEngine):
-        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    else:
-        marks = ", ".join("?" for _ in columns)
+        # COPY in binary: a fraction of the server's work of one INSERT per row.
+        await transaction.connection.copy_records_to_table(name, records=rows, columns=list(columns))
+        return
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
     await transaction.connection.executemany(f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})', rows)
 
 

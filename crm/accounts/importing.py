@@ -9,6 +9,7 @@ Rejected and skipped rows go to an error report (line, column, code, message).
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import csv
 import io
@@ -115,22 +116,45 @@ async def import_customers(
     # A dry run commits nothing, so duplicates across its batches are found here instead.
     seen_in_dry_run: set[bytes] | None = set() if dry_run else None
     batch: list[_Candidate] = []
-    for row in rows:
-        report.rows += 1
-        candidate = await _candidate(ctx, actor=actor, row=row, errors=errors)
-        if candidate is None:
-            report.rejected += 1
-        else:
-            batch.append(candidate)
-        if len(batch) >= batch_size:
-            await _flush(ctx, actor=actor, batch=batch, report=report, errors=errors, origin=origin,
-                         source_name=source_name, seen_in_dry_run=seen_in_dry_run)
-            batch = []
-            if on_progress is not None:
-                on_progress(report, source.tell())
-    if batch:
-        await _flush(ctx, actor=actor, batch=batch, report=report, errors=errors, origin=origin,
-                     source_name=source_name, seen_in_dry_run=seen_in_dry_run)
+    analyzed_at = max(batch_size, await Customer.count())
+    # One batch is written while the next is read and validated: the database (another
+    # process on PostgreSQL, a worker thread on SQLite) works while this one parses.
+    writing: asyncio.Future | None = None
+
+    async def write(rows_to_write: list[_Candidate]) -> None:
+        nonlocal writing, analyzed_at
+        if writing is not None:
+            await writing  # commits stay in file order, one batch at a time
+        if report.imported >= analyzed_at * 2 and not dry_run:
+            # The duplicate checks look rows up by index; with statistics from when the
+            # table was small, PostgreSQL's planner scans it instead, once per batch.
+            await db.analyze(Customer)
+            analyzed_at = report.imported
+        writing = asyncio.ensure_future(_flush(
+            ctx, actor=actor, batch=rows_to_write, report=report, errors=errors, origin=origin,
+            source_name=source_name, seen_in_dry_run=seen_in_dry_run,
+        ))
+
+    try:
+        for row in rows:
+            report.rows += 1
+            candidate = await _candidate(ctx, actor=actor, row=row, errors=errors)
+            if candidate is None:
+                report.rejected += 1
+            else:
+                batch.append(candidate)
+            if report.rows % 50 == 0:
+                await asyncio.sleep(0)  # lets the batch being written take its next step
+            if len(batch) >= batch_size:
+                await write(batch)
+                batch = []
+                if on_progress is not None:
+                    on_progress(report, source.tell())
+        if batch:
+            await write(batch)
+    finally:
+        if writing is not None:
+            await writing
     if report.imported and not dry_run:
         await db.analyze(Customer)
     if on_progress is not None:
