@@ -44,15 +44,14 @@ class BranchDirectory:
         return self._loaded_at is None or self._monotonic() - self._loaded_at > self._ttl
 
     async def by_id(self, branch_id: int) -> BranchRef | None:
-        ref = None if self._stale() else self._by_id.get(branch_id)
-        if ref is None:
-            await self._reload()
-            ref = self._by_id.get(branch_id)
-        return ref
+        return await self._find(lambda: self._by_id.get(branch_id))
 
     async def by_code(self, code: str) -> BranchRef | None:
-        ref = None if self._stale() else self._by_code.get(code)
+        return await self._find(lambda: self._by_code.get(code))
+
+    async def _find(self, look_up: Callable[[], BranchRef | None]) -> BranchRef | None:
+        ref = None if self._stale() else look_up()
         if ref is None:
             await self._reload()
-            ref = self._by_code.get(code)
+            ref = look_up()
         return ref
