@@ -30,6 +30,7 @@ test-fast: install
 bench: install
 	$(BIN)/python -m tests.bench.run --scale $(SCALE)
 	$(BIN)/python -m tests.bench.scale --scale $(SCALE)
+	$(BIN)/python -m tests.bench.mixed --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) var

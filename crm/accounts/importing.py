@@ -125,9 +125,11 @@ async def import_customers(
         nonlocal writing, analyzed_at
         if writing is not None:
             await writing  # commits stay in file order, one batch at a time
-        if report.imported >= analyzed_at * 2 and not dry_run:
+        if report.imported >= analyzed_at * 2 and not dry_run and ctx.engine.engine_type == "postgres":
             # The duplicate checks look rows up by index; with statistics from when the
             # table was small, PostgreSQL's planner scans it instead, once per batch.
+            # (SQLite uses the index for them without statistics, and its ANALYZE reads
+            # every index entry, so it runs once, at the end.)
             await db.analyze(Customer)
             analyzed_at = report.imported
         writing = asyncio.ensure_future(_flush(

@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -167,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "mixed.json")
     args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("f. mixed traffic: skipped, it needs wrk (apt-get install wrk)")
+        return 0
     steps = [int(c) for c in args.connections.split(",")]
     result: dict[str, Any] = {"scale": args.scale, "seconds_per_step": args.seconds, "p99_limit_ms": P99_LIMIT_MS}
     with tempfile.TemporaryDirectory(prefix="crm-mixed-") as tmp:
