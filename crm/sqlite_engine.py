@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fcntl
+import os
 import sqlite3
 import threading
 from typing import Any, Optional, Sequence
@@ -49,7 +51,7 @@ from typing import Any, Optional, Sequence
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
-__all__ = ["PooledSQLiteEngine", "PooledSQLiteTransaction", "plain_converters"]
+__all__ = ["PooledSQLiteEngine", "PooledSQLiteTransaction", "WriterGate", "plain_converters"]
 
 DEFAULT_POOL_SIZE = 4
 DEFAULT_TIMEOUT_S = 30.0
@@ -181,6 +183,46 @@ async def _close(connection: aiosqlite.Connection, *, timeout: float) -> None:
         raise
     except Exception:  # noqa: BLE001 - best effort: the connection is unusable either way
         pass
+    finally:
+        # Closing the descriptor drops a writer gate still held (see WriterGate).
+        fd = getattr(connection, _GATE_FD, None)
+        if fd is not None:
+            setattr(connection, _GATE_FD, None)
+            os.close(fd)
+
+
+_GATE_FD = "_crm_writer_gate_fd"
+
+
+class WriterGate:
+    """One writer at a time across every process using the database file, woken at once.
+
+    SQLite lets one writer in and makes the others wait in its busy handler, which sleeps
+    1, 2, 5 … up to 100 ms between attempts: under concurrent writes a waiting request sleeps
+    far longer than the writer it waits for holds the lock (p99 in the hundreds of ms). Each
+    writer first takes an exclusive `flock` on ``<database>-writer.lock``; the kernel hands it
+    to the next waiter the moment it is released. The wait runs on the pooled connection's
+    own thread, never on the event loop, and the descriptor belongs to that connection: a
+    connection closed for any reason (a cancelled wait included) releases the gate.
+    """
+
+    def __init__(self, database_path: str) -> None:
+        self.path = f"{database_path}-writer.lock"
+
+    def _fd(self, connection: aiosqlite.Connection) -> int:
+        fd = getattr(connection, _GATE_FD, None)
+        if fd is None:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            setattr(connection, _GATE_FD, fd)
+        return fd
+
+    async def enter(self, connection: aiosqlite.Connection) -> None:
+        await connection._execute(fcntl.flock, self._fd(connection), fcntl.LOCK_EX)
+
+    def leave(self, connection: aiosqlite.Connection) -> None:
+        fd = getattr(connection, _GATE_FD, None)
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class _LoopPool:
@@ -237,7 +279,7 @@ class _LoopPool:
 class PooledSQLiteTransaction(SQLiteTransaction):
     """A transaction on a pooled connection, returned to the pool instead of closed."""
 
-    __slots__ = ("_pool",)
+    __slots__ = ("_pool", "_gated")
 
     async def __aenter__(self) -> "PooledSQLiteTransaction":
         if self._parent is not None:
@@ -245,10 +287,18 @@ class PooledSQLiteTransaction(SQLiteTransaction):
         engine: PooledSQLiteEngine = self.engine  # type: ignore[assignment]
         self._pool = await engine._loop_pool()
         self.connection = await self._pool.acquire()
+        # Only transactions that write from the start queue at the gate; a deferred one
+        # that later writes meets SQLite's own lock, as before.
+        self._gated = engine.writer_gate is not None and self.transaction_type is not TransactionType.deferred
         try:
+            if self._gated:
+                await engine.writer_gate.enter(self.connection)
             await self.begin()
         except BaseException as exc:
-            # A BEGIN that failed (busy timeout) leaves no transaction; a cancelled one may.
+            # A BEGIN that failed (busy timeout) leaves no transaction; a cancelled one may,
+            # and a cancelled gate wait may still take the gate: such a connection is closed.
+            if self._gated and isinstance(exc, Exception):
+                engine.writer_gate.leave(self.connection)
             await self._pool.release(self.connection, reusable=isinstance(exc, Exception))
             raise
         self.context = self.engine.current_transaction.set(self)
@@ -267,8 +317,11 @@ class PooledSQLiteTransaction(SQLiteTransaction):
             finished = True
         finally:
             self.engine.current_transaction.reset(self.context)
+            if self._gated and finished:
+                self.engine.writer_gate.leave(self.connection)
             # A COMMIT or ROLLBACK that raised or was cancelled may leave the transaction
-            # open, or still queued on the connection's thread: never reuse that connection.
+            # open, or still queued on the connection's thread: never reuse that connection
+            # (closing it also gives the gate back).
             await self._pool.release(self.connection, reusable=finished)
         return exception is None
 
@@ -284,6 +337,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         timeout: float = DEFAULT_TIMEOUT_S,
         inline_reads: bool = True,
         inline_read_budget: int = DEFAULT_INLINE_READ_BUDGET,
+        writer_gate: bool = True,
         log_queries: bool = False,
         log_responses: bool = False,
         **connection_kwargs: Any,
@@ -301,6 +355,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         self.inline_read_budget = inline_read_budget
         self._pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
         self._lock = threading.Lock()
+        in_memory = path == ":memory:" or path.startswith("file::memory:")
+        self.writer_gate = None if in_memory or not writer_gate else WriterGate(path)
 
     # -- connections ----------------------------------------------------------------------
 
@@ -388,7 +444,11 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _run_pooled(self, pool: _LoopPool, query: str, args: Optional[list[Any]]) -> list[dict]:
         connection = await pool.acquire()
         reusable = False
+        # A statement that may write, outside a transaction, is a writer of its own.
+        gated = self.writer_gate is not None and not query.lstrip()[:6].upper().startswith(_INLINE_PREFIXES)
         try:
+            if gated:
+                await self.writer_gate.enter(connection)
             # Autocommit mode (isolation_level=None): the statement commits by itself.
             rows = await connection.execute_fetchall(query, args or [])
             reusable = True
@@ -397,6 +457,8 @@ class PooledSQLiteEngine(SQLiteEngine):
             reusable = True  # the statement failed; the connection is fine
             raise
         finally:
+            if gated and reusable:
+                self.writer_gate.leave(connection)
             await pool.release(connection, reusable=reusable)
 
     def _reader(self, pool: _LoopPool, *, typed: bool) -> _InlineReader:

@@ -436,3 +436,66 @@ class TestFetch:
         for stored in ("2026-11-25 09:00:00.123456+00:00", "2026-11-25 09:00:00", "2026-11-25 17:00:00+08:00"):
             ours, piccolos = convert(stored), convert_timestamptz_out(stored)
             assert (ours, ours.tzinfo, ours.utcoffset()) == (piccolos, piccolos.tzinfo, piccolos.utcoffset())
+
+
+class TestWriterGate:
+    """Writers queue on a file lock the kernel hands over at once, not in SQLite's sleeping busy loop."""
+
+    @pytest.fixture
+    async def two(self, tmp_path):
+        path = str(tmp_path / "gate.sqlite3")
+        first, second = PooledSQLiteEngine(path=path), PooledSQLiteEngine(path=path)
+        await first.run_ddl("CREATE TABLE t (n INTEGER)")
+        try:
+            yield first, second
+        finally:
+            await first.close_connection_pool()
+            await second.close_connection_pool()
+
+    async def test_a_second_writer_waits_for_the_first_and_then_proceeds(self, two):
+        first, second = two
+        events = []
+        async with first.transaction(transaction_type=TransactionType.immediate) as tx:
+            await first._run_in_existing_connection(tx.connection, "INSERT INTO t VALUES (1)")
+
+            async def other_writer():
+                async with second.transaction(transaction_type=TransactionType.immediate) as tx2:
+                    events.append("second in")
+                    await second._run_in_existing_connection(tx2.connection, "INSERT INTO t VALUES (2)")
+
+            waiting = asyncio.create_task(other_writer())
+            await asyncio.sleep(0.2)
+            events.append("first commits")
+        await waiting
+
+        assert events == ["first commits", "second in"]
+        assert await first._run_in_new_connection("SELECT count(*) AS c FROM t") == [{"c": 2}]
+
+    async def test_a_cancelled_wait_leaves_the_gate_free(self, two):
+        first, second = two
+        async with first.transaction(transaction_type=TransactionType.immediate):
+            async def other_writer():
+                async with second.transaction(transaction_type=TransactionType.immediate):
+                    pass
+
+            waiting = asyncio.create_task(other_writer())
+            await asyncio.sleep(0.1)
+            waiting.cancel()
+            # Its connection closes (dropping the gate) once its thread is out of the wait,
+            # which needs this transaction to end first.
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(waiting, 10)
+
+        async with second.transaction(transaction_type=TransactionType.immediate) as tx:
+            await second._run_in_existing_connection(tx.connection, "INSERT INTO t VALUES (3)")
+        assert await second._run_in_new_connection("SELECT n FROM t") == [{"n": 3}]
+
+    async def test_an_autocommit_write_queues_too(self, two):
+        first, second = two
+        async with first.transaction(transaction_type=TransactionType.immediate) as tx:
+            await first._run_in_existing_connection(tx.connection, "INSERT INTO t VALUES (1)")
+            write = asyncio.create_task(second._run_in_new_connection("INSERT INTO t VALUES (2)"))
+            await asyncio.sleep(0.1)
+            assert not write.done()
+        await asyncio.wait_for(write, 5)
+        assert await second._run_in_new_connection("SELECT count(*) AS c FROM t") == [{"c": 2}]
