@@ -2,8 +2,9 @@
 
     python -m tests.bench.mixed [--scale 100000] [--connections 2,4,8,16,32,64] [--seconds 6]
 
-A fresh data folder gets SCALE customers by `crm import`; then `uvicorn crm.asgi:app` with
-two workers serves it. wrk (two threads) sends, per request, 80 % lookups
+A fresh database (SQLite, and PostgreSQL when `CRM_BENCH_POSTGRES_URL` names a scratch
+database) gets SCALE customers by `crm import`; then `uvicorn crm.asgi:app` with two workers
+serves it. wrk (two threads) sends, per request, 80 % lookups
 (`GET /api/v1/customers/{no}`), 15 % searches (`POST /api/v1/customers/search` by ID number,
 phone or name prefix, in turn) and 5 % openings (`POST /api/v1/customers`, every body a new
 valid customer, so none is refused as a duplicate). The load is stepped through connection
@@ -17,6 +18,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -26,6 +28,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
 
+from crm.accounts.account_numbers import make_account_no
 from tests.bench.data import customer_fields, resident_id, write_import_csv
 from tests.bench.http_load import _lua_string
 from tests.bench.run import free_port
@@ -161,9 +164,32 @@ def _script(*, scale: int, token: str, account_nos: list[str], step: int) -> str
     }) + _DONE
 
 
+def _customers_served(engine: str, *, scale: int, folder: Path) -> dict[str, str] | None:
+    """Environment of a fresh database on ``engine`` holding SCALE imported customers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env.update({"CRM_DATA_DIR": str(folder / f"data-{engine}"), "PYTHONPATH": str(ROOT)})
+    if engine == "postgres":
+        url = os.environ.get("CRM_BENCH_POSTGRES_URL") or os.environ.get("CRM_TEST_POSTGRES_URL")
+        if not url:
+            return None
+        import asyncio
+
+        from tests.bench.scale import _reset_postgres
+
+        asyncio.run(_reset_postgres(url))
+        env["CRM_DATABASE_URL"] = url
+    subprocess.run([sys.executable, "-m", "crm.cli", "init", "--fixtures", str(FIXTURES)], env=env, cwd=ROOT,
+                   check=True, capture_output=True)
+    csv_path = write_import_csv(folder / "customers.csv", scale, branch="DC")
+    subprocess.run([sys.executable, "-m", "crm.cli", "import", "customers", str(csv_path), "--as", "frontdesk"],
+                   env=env, cwd=ROOT, check=True, capture_output=True)
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--connections", default="2,4,8,16,32,64")
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "mixed.json")
@@ -173,42 +199,44 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     steps = [int(c) for c in args.connections.split(",")]
     result: dict[str, Any] = {"scale": args.scale, "seconds_per_step": args.seconds, "p99_limit_ms": P99_LIMIT_MS}
+    rng = random.Random(20261125)
+    # A fresh database numbers its imported DC customers 1..SCALE, on either engine.
+    account_nos = [make_account_no(branch_no=11, sequence=rng.randint(1, args.scale)) for _ in range(2000)]
     with tempfile.TemporaryDirectory(prefix="crm-mixed-") as tmp:
         folder = Path(tmp)
+        for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
+            env = _customers_served(engine, scale=args.scale, folder=folder)
+            if env is None:
+                result[engine] = {"skipped": "set CRM_BENCH_POSTGRES_URL to a scratch database"}
+                continue
+            with serving("crm.asgi:app", env=env, log=folder / f"crm-{engine}.log") as port:
+                token = _login(port)
+                crm_steps = [
+                    _wrk(f"http://127.0.0.1:{port}/",
+                         _script(scale=args.scale, token=token, account_nos=account_nos, step=n),
+                         connections=c, seconds=args.seconds)
+                    for n, c in enumerate(steps)
+                ]
+            result[engine] = {"steps": crm_steps, "best": _best(crm_steps)}
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-        env.update({"CRM_DATA_DIR": str(folder / "data"), "PYTHONPATH": str(ROOT)})
-        subprocess.run([sys.executable, "-m", "crm.cli", "init", "--fixtures", str(FIXTURES)], env=env, cwd=ROOT,
-                       check=True, capture_output=True)
-        csv_path = write_import_csv(folder / "customers.csv", args.scale, branch="DC")
-        subprocess.run([sys.executable, "-m", "crm.cli", "import", "customers", str(csv_path), "--as", "frontdesk"],
-                       env=env, cwd=ROOT, check=True, capture_output=True)
-        import sqlite3
-
-        conn = sqlite3.connect(folder / "data" / "crm.sqlite3")
-        account_nos = [r[0] for r in conn.execute("SELECT account_no FROM customer ORDER BY random() LIMIT 2000")]
-        conn.close()
-        with serving("crm.asgi:app", env=env, log=folder / "crm.log") as port:
-            token = _login(port)
-            result["crm_steps"] = [
-                _wrk(f"http://127.0.0.1:{port}/", _script(scale=args.scale, token=token, account_nos=account_nos, step=n),
-                     connections=c, seconds=args.seconds)
-                for n, c in enumerate(steps)
-            ]
+        env["PYTHONPATH"] = str(ROOT)
         with serving("tests.bench.bare_app:app", env=env, log=folder / "bare.log") as port:
-            result["bare_steps"] = [
+            bare_steps = [
                 _wrk(f"http://127.0.0.1:{port}/bare", _DONE, connections=c, seconds=args.seconds) for c in steps
             ]
-    result["crm_best"], result["bare_best"] = _best(result["crm_steps"]), _best(result["bare_steps"])
+        result["bare"] = {"steps": bare_steps, "best": _best(bare_steps)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    for name in ("crm", "bare"):
-        for s in result[f"{name}_steps"]:
-            print(f"{name:4s} c={s['connections']:3d}  {s['rps']:8,.0f} req/s  p50 {s['p50_ms']:6.1f} ms  "
+    for name in ("sqlite", "postgres", "bare"):
+        for s in result.get(name, {}).get("steps", []):
+            print(f"{name:8s} c={s['connections']:3d}  {s['rps']:8,.0f} req/s  p50 {s['p50_ms']:6.1f} ms  "
                   f"p99 {s['p99_ms']:6.1f} ms  errors {s['errors']}")
-    crm, bare = result["crm_best"], result["bare_best"]
-    if crm and bare:
-        print(f"highest rate with p99 < {P99_LIMIT_MS:.0f} ms and no errors: mixed {crm['rps']:,.0f} req/s "
-              f"(c={crm['connections']}) vs bare {bare['rps']:,.0f} req/s (c={bare['connections']})")
+    bare = result["bare"]["best"]
+    for name in ("sqlite", "postgres"):
+        best = result.get(name, {}).get("best")
+        if best and bare:
+            print(f"{name}: highest rate with p99 < {P99_LIMIT_MS:.0f} ms and no errors: {best['rps']:,.0f} req/s "
+                  f"(c={best['connections']}), bare endpoint {bare['rps']:,.0f} req/s (c={bare['connections']})")
     print(f"written: {args.out}")
     return 0
 
