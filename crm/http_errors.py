@@ -95,21 +95,16 @@ async def audit_denial(exception: Exception, scope: Scope) -> None:
     from crm.audit import service as audit
     from crm.context import Origin
 
-    ctx = scope["app"].state.ctx
     actor = scope.get("state", {}).get("actor")
     client = scope.get("client")
-    try:
-        await audit.append_alone(
-            ctx=ctx,
-            action="permission.denied",
-            actor=actor.username if actor else None,
-            origin=Origin(source_ip=client[0] if client else None),
-            outcome="denied",
-            target=scope.get("path", "")[:128],
-            details={"code": exception.code, "method": scope.get("method")},
-        )
-    except Exception:  # the refusal itself must still reach the user
-        log.exception("could not audit a permission denial")
+    await audit.record_denial(
+        ctx=scope["app"].state.ctx,
+        username=actor.username if actor else None,
+        origin=Origin(source_ip=client[0] if client else None),
+        code=exception.code,
+        target=scope.get("path", ""),
+        details={"method": scope.get("method")},
+    )
 
 
 EXCEPTION_HANDLERS = {

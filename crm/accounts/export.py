@@ -155,8 +155,8 @@ async def export_customers(
     try:
         plan = await _authorise(ctx=ctx, actor=actor, full=full, reason=reason, branch=branch, status=status)
     except PermissionDenied as error:
-        await _audit_denial(
-            ctx=ctx, username=actor.username, origin=origin, error=error,
+        await audit.record_denial(
+            ctx=ctx, username=actor.username, origin=origin, code=error.code, target=AUDIT_TARGET,
             details={"full": full, "branch": branch, "status": status},
         )
         raise
@@ -291,16 +291,3 @@ def _timestamp(value: Any) -> str:
             value = value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc).isoformat()
     return _text(value)
-
-
-async def _audit_denial(
-    *, ctx: AppContext, username: str, origin: Origin, error: PermissionDenied, details: dict[str, Any]
-) -> None:
-    """R-PM-05: a refused export is recorded like any denial in the API (crm.http_errors)."""
-    try:
-        await audit.append_alone(
-            ctx=ctx, action="permission.denied", actor=username, origin=origin, outcome="denied",
-            target=AUDIT_TARGET, details={"code": error.code, **details},
-        )
-    except Exception:  # the refusal itself must still reach the operator
-        log.exception("could not audit a refused customer export")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -19,6 +20,8 @@ from crm.security.audit_chain import (
     verify_chain,
 )
 from crm.staff.access import Actor, require
+
+log = logging.getLogger(__name__)
 
 _BATCH = 2000
 
@@ -83,6 +86,24 @@ async def append_alone(**kwargs: Any) -> int:
     ctx: AppContext = kwargs["ctx"]
     async with db.unit_of_work(ctx.engine):
         return await append(**kwargs)
+
+
+async def record_denial(
+    *, ctx: AppContext, username: str | None, origin: Origin, code: str, target: str,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """R-PM-05: a refusal is recorded, whichever page, endpoint or command refused.
+
+    Best effort: the refusal itself must still reach the person refused, so a failure to
+    record it is logged instead of raised.
+    """
+    try:
+        await append_alone(
+            ctx=ctx, action="permission.denied", actor=username, origin=origin, outcome="denied",
+            target=target[:128], details={"code": code, **(details or {})},
+        )
+    except Exception:
+        log.exception("could not audit a permission denial")
 
 
 @dataclass(frozen=True)

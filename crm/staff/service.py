@@ -91,10 +91,7 @@ async def command_actor(*, ctx: AppContext, username: str, origin: Origin) -> Ac
         raise UnknownStaff(f"员工账号 {name!r} 不存在 / No staff account named {name!r}", field="as")
     if not row["active"]:
         error = StaffDisabled(f"员工账号 {name} 已停用 / The staff account {name} is disabled", field="as")
-        await audit.append_alone(
-            ctx=ctx, action="permission.denied", actor=name, origin=origin, outcome="denied",
-            target="cli", details={"code": error.code},
-        )
+        await audit.record_denial(ctx=ctx, username=name, origin=origin, code=error.code, target="cli")
         raise error
     return _actor(row)
 

@@ -23,6 +23,19 @@ class Counter(Table, tablename="bench_counter"):
     value = Integer(default=0)
 
 
+def count_opens(engine: PooledSQLiteEngine) -> list[int]:
+    """Make the engine count the connections it opens from now on (in the list's one item)."""
+    opened = [0]
+    original = engine.open_connection
+
+    async def counting_open():
+        opened[0] += 1
+        return await original()
+
+    engine.open_connection = counting_open
+    return opened
+
+
 @pytest.fixture(params=[True, False], ids=["inline-reads", "pooled-reads"])
 async def engine(request, tmp_path):
     engine = PooledSQLiteEngine(path=str(tmp_path / "pool.sqlite3"), pool_size=3, timeout=30, inline_reads=request.param)
@@ -114,20 +127,12 @@ class TestConcurrentTransactions:
         assert ticks == 10
 
     async def test_more_concurrent_tasks_than_connections_never_open_more_than_the_pool_size(self, engine):
-        opened = 0
-        original = engine.open_connection
-
-        async def counting_open():
-            nonlocal opened
-            opened += 1
-            return await original()
-
-        engine.open_connection = counting_open
+        opened = count_opens(engine)
 
         await asyncio.gather(*(Counter.select() for _ in range(30)))
         await asyncio.gather(*(Counter.update({Counter.value: Counter.value + 1}).where(Counter.name == "total") for _ in range(30)))
 
-        assert opened <= engine.pool_size
+        assert opened[0] <= engine.pool_size
         assert await _value() == 30
 
 
@@ -258,22 +263,14 @@ class TestConnections:
             await engine._run_in_new_connection("INSERT INTO child (parent) VALUES (12345)")
 
     async def test_sequential_queries_reuse_one_connection(self, engine):
-        opened = 0
-        original = engine.open_connection
-
-        async def counting_open():
-            nonlocal opened
-            opened += 1
-            return await original()
-
-        engine.open_connection = counting_open
+        opened = count_opens(engine)
 
         for _ in range(20):
             await Counter.select()
             async with engine.transaction():
                 await Counter.select()
 
-        assert opened == 0  # the fixture's connection served all 40
+        assert opened[0] == 0  # the fixture's connection served all 40
 
     async def test_closing_the_pool_closes_idle_connections_and_it_reopens_on_demand(self, engine):
         await Counter.select()
