@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         finally:
             await db.stop(context.engine)
 
+    from contracts.api import CONTROLLERS as CONTRACT_CONTROLLERS
     from crm.web import pages
 
     csrf = pages.csrf_config(context.settings, context.keyring)
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             CustomerController,
             CorrectionController,
             AuditController,
+            *CONTRACT_CONTROLLERS,
             *pages.routes(csrf),
         ],
         dependencies={

@@ -71,9 +71,10 @@ _CHUNK = 1 << 20
 _MANIFEST_MAX_BYTES = 16 << 20
 # Sealed values live in columns named "<field>_sealed" and start with their key id ("k2$…").
 _SEALED_SUFFIX = "_sealed"
-# What `crm init` without fixtures leaves behind: the audit chain's genesis head. A target
-# holding only such rows still counts as empty; restore replaces them with the backup's rows.
-_REPLACEABLE_ROWS = {"audit_head": "last_seq = 0"}
+# What `crm init` without fixtures leaves behind: the audit chain's genesis head and the
+# contract types the contracts migrations seed. A target holding only such rows still counts
+# as empty; restore replaces them with the backup's rows.
+_REPLACEABLE_ROWS = {"audit_head": "last_seq = 0", "contract_type": "TRUE"}
 _LAST_EVENT_SQL = (
     'SELECT seq, occurred_at, actor, action, target, outcome, source_ip, details, prev_hash, hash '
     'FROM audit_event ORDER BY seq DESC LIMIT 1'
@@ -680,7 +681,8 @@ def _sqlite_load(
             conn.execute("BEGIN IMMEDIATE")
             try:
                 _refuse_occupied(_sqlite_occupied(conn, names))
-                conn.execute('DELETE FROM main."audit_head"')
+                for name in _REPLACEABLE_ROWS:
+                    conn.execute(f"DELETE FROM main.{_q(name)}")
                 for name in names:
                     entry = entries[name]
                     if _sqlite_columns(conn, "main", name) != entry.columns or _sqlite_columns(
@@ -740,7 +742,8 @@ async def _postgres_load(
             # Nobody else may write between the emptiness check and the commit.
             await conn.execute(f"LOCK TABLE {', '.join(_q(n) for n in names)} IN ACCESS EXCLUSIVE MODE")
             _refuse_occupied(await _postgres_occupied(conn, names))
-            await conn.execute('DELETE FROM "audit_head"')
+            for name in _REPLACEABLE_ROWS:
+                await conn.execute(f"DELETE FROM {_q(name)}")
             columns = await _postgres_columns(conn, names)
             for name in names:
                 entry = entries[name]

@@ -40,6 +40,9 @@ async def _init(settings: Settings, fixtures: Path | None, with_customers: bool)
                 with console.status("loading demo customers…"):
                     created = await seed.load_demo_customers(ctx, fixtures)
                 console.print(f"customers added: {created}")
+                with console.status("loading demo contracts…"):
+                    more = await seed.load_package_demos(ctx, fixtures)
+                console.print(", ".join(f"{name} added: {n}" for name, n in more.items()))
     finally:
         await db.stop(ctx.engine)
     where = str(db.sqlite_path(settings.database_url)) if settings.is_sqlite else settings.database_url

@@ -34,6 +34,9 @@ APP_MODULES = (
     "crm.staff.piccolo_app",
     "crm.audit.piccolo_app",
     "crm.accounts.piccolo_app",
+    # Wiring by name only (crm never imports contracts): migrations, backups and restores
+    # cover every app's tables in this order, which is also foreign-key order.
+    "contracts.piccolo_app",
 )
 
 
@@ -186,10 +189,13 @@ async def analyze(table: type[Table]) -> None:
     await table.raw(f'ANALYZE "{table._meta.tablename}"')
 
 
-def locking(query, engine: Engine):
-    """SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers."""
+def locking(query, engine: Engine, *, of: tuple[type[Table], ...] = ()):
+    """SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers.
+
+    A query that joins (outer joins, as Piccolo's are) must name the tables to lock in ``of``.
+    """
     if isinstance(engine, PostgresEngine):
-        return query.lock_rows("UPDATE")
+        return query.lock_rows("UPDATE", of=of)
     return query
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,19 @@ async def load_demo_customers(ctx: AppContext, folder: Path) -> int:
             )
         created += 1
     return created
+
+
+# Other packages' demo data, named rather than imported: crm never imports them
+# (dependencies point one way, ARCHITECTURE.md); each loader is idempotent.
+DEMO_LOADERS = ("contracts.fixtures:load_demo",)
+
+
+async def load_package_demos(ctx: AppContext, folder: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for spec in DEMO_LOADERS:
+        module, _, function = spec.partition(":")
+        counts.update(await getattr(importlib.import_module(module), function)(ctx=ctx, folder=folder))
+    return counts
 
 
 def demo_logins(folder: Path) -> list[dict[str, Any]]:

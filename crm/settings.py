@@ -18,6 +18,19 @@ def _env_int(env: dict[str, str], name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _role_days(raw: str) -> dict[str, int]:
+    """``market_manager=2,general_manager=5`` → {"market_manager": 2, "general_manager": 5}."""
+    days: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        role, sep, value = part.partition("=")
+        if not sep or not value.strip().isdigit() or int(value) < 1:
+            raise SystemExit(
+                f"CRM_APPROVAL_OVERDUE_DAYS: expected role=days[,role=days…] with days ≥ 1, got {part!r}"
+            )
+        days[role.strip()] = int(value)
+    return days
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -39,6 +52,10 @@ class Settings:
     db_pool_size: int = 10
     # Cheap argon2 parameters keep the test suite fast; never set in production.
     fast_password_hashing: bool = False
+    # Days an approval step may wait before the inbox marks it overdue, per approving role;
+    # roles not listed use approval_overdue_default_days.
+    approval_overdue_days: dict[str, int] = field(default_factory=dict)
+    approval_overdue_default_days: int = 3
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -62,7 +79,12 @@ class Settings:
             lockout_duration=dt.timedelta(minutes=_env_int(env, "CRM_LOCKOUT_MINUTES", 15)),
             cjk_font_path=env.get("CRM_CJK_FONT") or None,
             db_pool_size=_env_int(env, "CRM_DB_POOL_SIZE", 10),
+            approval_overdue_days=_role_days(env.get("CRM_APPROVAL_OVERDUE_DAYS", "")),
+            approval_overdue_default_days=_env_int(env, "CRM_APPROVAL_OVERDUE_DEFAULT_DAYS", 3),
         )
+
+    def overdue_days(self, role: str) -> int:
+        return self.approval_overdue_days.get(role, self.approval_overdue_default_days)
 
     def with_(self, **changes: object) -> "Settings":
         return replace(self, **changes)

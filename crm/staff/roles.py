@@ -64,9 +64,20 @@ CAPABILITY_LABELS: dict[str, tuple[str, str]] = {
     "appliance.write": ("录入燃气具信息", "Record appliances"),
     "audit.read": ("查阅审计日志", "Read the audit trail"),
     "staff.admin": ("管理员工账户", "Administer staff accounts"),
+    "contract.read": ("查看合同", "View contracts"),
+    "contract.draft": ("起草合同", "Draft contracts"),
+    "contract.decide": ("审批合同", "Decide contract approvals"),
+    "contract.sign": ("签订合同", "Sign contracts"),
+    "contract.transition": ("合同履行/终止", "Start, fulfil or terminate contracts"),
+    "fee_payment.record": ("登记安装费收款", "Record installation-fee payments"),
+    "price_standard.write": ("维护价格标准", "Maintain price standards"),
+    "budget_estimate.write": ("录入预算测定金额", "Record budget estimates"),
+    "contract_type.admin": ("维护合同类别", "Maintain contract types"),
 }
 
-_MANAGER = frozenset({"customer.read", "customer.reveal", "customer.sheet", "customer.correct.approve"})
+_MANAGER = frozenset(
+    {"customer.read", "customer.reveal", "customer.sheet", "customer.correct.approve", "contract.read", "contract.decide"}
+)
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     "front_desk": frozenset(
@@ -80,16 +91,30 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "customer.sheet",
             "meter.write",
             "appliance.write",
+            "contract.read",
+            "contract.draft",
+            "contract.sign",
+            "contract.transition",
+            "fee_payment.record",
         }
     ),
     "market_manager": _MANAGER,
-    "operations_vp": _MANAGER,
-    "general_manager": _MANAGER | {"customer.transition"},
-    # Finance freezes accounts in arrears and closes settled ones.
-    "finance": frozenset({"customer.read", "customer.reveal", "customer.sheet", "customer.transition"}),
-    "archivist": frozenset({"customer.read", "customer.sheet"}),
+    # The VP drafts take-or-pay contracts (第四条); which family each role may draft or sign
+    # is contracts.approval's business, not a capability.
+    "operations_vp": _MANAGER | {"contract.draft", "contract.transition"},
+    "general_manager": _MANAGER | {"customer.transition", "contract.sign", "contract.transition"},
+    # Finance freezes accounts in arrears and closes settled ones, and keeps the price standards
+    # and the budget department's estimates the installation fees are computed from (R-CT-06).
+    "finance": frozenset(
+        {
+            "customer.read", "customer.reveal", "customer.sheet", "customer.transition", "contract.read",
+            "fee_payment.record", "price_standard.write", "budget_estimate.write",
+        }
+    ),
+    "archivist": frozenset({"customer.read", "customer.sheet", "contract.read"}),
     # Separation of duties: whoever manages accounts and keys must not also read customer data.
-    "sysadmin": frozenset({"staff.admin"}),
+    # Contract types are configuration without personal data.
+    "sysadmin": frozenset({"staff.admin", "contract_type.admin"}),
     "auditor": frozenset({"audit.read"}),
 }
 

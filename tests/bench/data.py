@@ -22,6 +22,15 @@ def resident_id(i: int) -> str:
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
 
 
+def credit_code(i: int) -> str:
+    """The i-th distinct valid GB 32100 unified social credit code (check character included)."""
+    charset = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    body = f"91110101MA{i:07d}"
+    total = sum(charset.index(ch) * w for ch, w in zip(body, weights))
+    return body + charset[(31 - total % 31) % 31]
+
+
 def customer_fields(i: int, *, branch: str) -> dict[str, str | None]:
     return dict(
         category="residential", name=f"压测用户{i}", id_type="resident_id", id_number=resident_id(i),

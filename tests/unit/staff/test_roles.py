@@ -65,10 +65,13 @@ class TestCapabilities:
     def test_sysadmin_has_no_customer_capability(self) -> None:
         """R-PM-01: separation of duties, the administrator sees no customer data."""
 
-        customer = {c for c in capabilities_of("sysadmin") if c.startswith(("customer.", "meter.", "appliance."))}
+        customer = {
+            c for c in capabilities_of("sysadmin") if c.startswith(("customer.", "meter.", "appliance.", "contract."))
+        }
 
         assert customer == set()
-        assert capabilities_of("sysadmin") == {"staff.admin"}
+        # Contract types are configuration: they hold no customer data.
+        assert capabilities_of("sysadmin") == {"staff.admin", "contract_type.admin"}
 
     def test_auditor_only_reads_the_audit_trail(self) -> None:
         """R-PM-05: read-only access to the audit trail."""

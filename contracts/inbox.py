@@ -1,0 +1,86 @@
+"""The approval inbox (审批待办): steps waiting for the actor's role in their scope, oldest first.
+
+A step counts as overdue once it has waited longer than its role's configured number of days
+(Settings.approval_overdue_days). Contracts the actor drafted are left out: they may not
+decide them (R-CT-10), so they are not waiting for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from contracts import schemas
+from contracts.approval import REASON_LABELS
+from contracts.tables import ApprovalStep
+from crm import db
+from crm.accounts.service import label
+from crm.context import AppContext
+from crm.staff.access import Actor, can
+
+PAGE_SIZE = 50
+
+
+def _mine(actor: Actor):
+    where = (
+        (ApprovalStep.role == actor.role)
+        & (ApprovalStep.status == "pending")
+        & (ApprovalStep.contract.drafted_by != actor.staff_id)
+    )
+    if not actor.all_branches:
+        where = where & (ApprovalStep.branch == actor.branch_id)
+    return where
+
+
+def _cutoff(ctx: AppContext, role: str, now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(days=ctx.settings.overdue_days(role))
+
+
+async def waiting_count(*, ctx: AppContext, actor: Actor) -> int:
+    """For the navigation badge; 0 for roles that decide nothing."""
+    if not can(actor, "contract.decide"):
+        return 0
+    return await ApprovalStep.count().where(_mine(actor))
+
+
+def _item(row: dict[str, Any], *, cutoff: dt.datetime, now: dt.datetime) -> schemas.InboxItem:
+    reasons = [r for r in (row["reasons"] or "").split(",") if r]
+    since = row["pending_since"]
+    return schemas.InboxItem(
+        contract_no=row["contract.contract_no"],
+        type=row["contract.contract_type.code"],
+        type_label=row["contract.contract_type.name_zh"],
+        account_no=row["contract.customer.account_no"],
+        customer_name=row["contract.customer.name"],
+        branch=row["branch.code"],
+        amount_fen=row["contract.amount_fen"],
+        step=row["seq"],
+        role=row["role"],
+        reasons=reasons,
+        reason_labels=[label(REASON_LABELS.get(r)) for r in reasons],
+        drafted_by=row["contract.drafted_by.username"],
+        pending_since=since,
+        overdue=since < cutoff,
+        waiting_days=max(0, (now - since).days),
+    )
+
+
+async def inbox(*, ctx: AppContext, actor: Actor, page: int = 1) -> schemas.Inbox:
+    if not can(actor, "contract.decide"):
+        return schemas.Inbox(items=[], total=0, overdue=0)
+    now = ctx.now()
+    cutoff = _cutoff(ctx, actor.role, now)
+    where = _mine(actor)
+    async with db.read_only(ctx.engine):
+        rows = await ApprovalStep.select(
+            ApprovalStep.seq, ApprovalStep.role, ApprovalStep.reasons, ApprovalStep.pending_since,
+            ApprovalStep.branch.code,
+            ApprovalStep.contract.contract_no, ApprovalStep.contract.contract_type.code,
+            ApprovalStep.contract.contract_type.name_zh, ApprovalStep.contract.customer.account_no,
+            ApprovalStep.contract.customer.name, ApprovalStep.contract.amount_fen,
+            ApprovalStep.contract.drafted_by.username,
+        ).where(where).order_by(ApprovalStep.pending_since).order_by(ApprovalStep.id).limit(PAGE_SIZE).offset(
+            (max(1, page) - 1) * PAGE_SIZE)
+        total = await ApprovalStep.count().where(where)
+        overdue = await ApprovalStep.count().where(where & (ApprovalStep.pending_since < cutoff))
+    return schemas.Inbox(items=[_item(r, cutoff=cutoff, now=now) for r in rows], total=total, overdue=overdue)
