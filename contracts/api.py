@@ -47,6 +47,13 @@ class ContractController(Controller):
     async def get_contract(self, contract_no: str, ctx: AppContext, actor: Actor) -> schemas.Contract:
         return await service.get_contract(ctx=ctx, actor=actor, contract_no=contract_no)
 
+    @patch("/{contract_no:str}")
+    async def revise(
+        self, contract_no: str, data: schemas.ContractRevision, ctx: AppContext, actor: Actor, origin: Origin
+    ) -> schemas.Contract:
+        return await service.revise_draft(ctx=ctx, actor=actor, contract_no=contract_no, data=data,
+                                          expected_version=data.version, origin=origin)
+
     @post("/{contract_no:str}/submit", status_code=HTTP_200_OK)
     async def submit(self, contract_no: str, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.Contract:
         return await service.submit(ctx=ctx, actor=actor, contract_no=contract_no, origin=origin)

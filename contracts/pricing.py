@@ -87,7 +87,8 @@ async def items_in_force(*, on: dt.date, codes: list[str]) -> tuple[dict[str, An
     return standards[0], by_standard.get(standards[0]["id"], {})
 
 
-async def load_estimate(*, ref: str, customer_id: int) -> dict[str, Any]:
+async def load_estimate(*, ref: str, customer_id: int, revising: int | None = None) -> dict[str, Any]:
+    """The customer's estimate, unless another live contract already uses it (``revising``: the draft being edited)."""
     estimate = await BudgetEstimate.select().where(BudgetEstimate.ref == ref.strip()).first()
     # Another customer's estimate is reported like a missing one: it must not price this contract.
     if estimate is None or estimate["customer"] != customer_id:
@@ -95,9 +96,12 @@ async def load_estimate(*, ref: str, customer_id: int) -> dict[str, Any]:
             f"该用户没有编号为 {ref} 的预算测定 / No budget estimate {ref} for this customer",
             field="budget_estimate_ref",
         )
-    holder = await Contract.select(Contract.contract_no).where(
+    holders = Contract.select(Contract.contract_no).where(
         (Contract.budget_estimate == estimate["id"]) & Contract.status.not_in(list(_RELEASED))
-    ).first()
+    )
+    if revising is not None:
+        holders = holders.where(Contract.id != revising)
+    holder = await holders.first()
     if holder is not None:
         raise BudgetEstimateInUse(
             f"预算测定 {ref} 已用于合同 {holder['contract_no']} / Budget estimate {ref} is already used by "

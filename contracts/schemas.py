@@ -43,6 +43,11 @@ class ContractCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     terms: str | None = None
 
 
+class ContractRevision(ContractCreate, kw_only=True, forbid_unknown_fields=True):
+    # The version read before editing; a newer one on the server means someone else changed it.
+    version: int | None = None
+
+
 class ApprovalStepOut(msgspec.Struct, kw_only=True):
     step: int
     role: str

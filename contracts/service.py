@@ -106,7 +106,9 @@ def _present_fields(data: schemas.ContractCreate) -> frozenset[str]:
     )
 
 
-async def _price(ctx: AppContext, *, family: str, customer: dict[str, Any], data: schemas.ContractCreate) -> _Priced:
+async def _price(
+    ctx: AppContext, *, family: str, customer: dict[str, Any], data: schemas.ContractCreate, revising: int | None = None
+) -> _Priced:
     """R-CT-06: an installation fee is computed from the price standard or the budget estimate, never typed in."""
     plan = data.payment_plan or schemas.PaymentPlan(kind="single" if family == "installation" else "none")
     planned = [PlannedInstallment(due_date=i.due_date, amount_fen=i.amount_fen, step=(i.step or "").strip())
@@ -135,7 +137,7 @@ async def _price(ctx: AppContext, *, family: str, customer: dict[str, Any], data
         schedule = check_payment_plan(kind=plan.kind, installments=planned, amount_fen=amount)
         return _Priced(amount, "price_standard", standard["id"], f"{standard['code']} 第{standard['version']}版",
                        None, None, lines, schedule, plan.kind)
-    estimate = await load_estimate(ref=data.budget_estimate_ref or "", customer_id=customer["id"])
+    estimate = await load_estimate(ref=data.budget_estimate_ref or "", customer_id=customer["id"], revising=revising)
     amount = check_amount(expected_fen=estimate["amount_fen"], stated_fen=data.amount_fen)
     schedule = check_payment_plan(kind=plan.kind, installments=planned, amount_fen=amount)
     return _Priced(amount, "budget_estimate", None, None, estimate["id"], estimate["ref"], (), schedule, plan.kind)
@@ -184,13 +186,15 @@ async def _chain_facts(*, family: str, customer: dict[str, Any], payment_kind: s
     )
 
 
-async def _validated(ctx: AppContext, actor: Actor, data: schemas.ContractCreate) -> tuple[dict, dict, _Priced]:
+async def _validated(
+    ctx: AppContext, actor: Actor, data: schemas.ContractCreate, *, revising: int | None = None
+) -> tuple[dict, dict, _Priced]:
     require(actor, "contract.draft")
     ctype = await catalogue.load_type(data.type, active_only=True)
     approval.check_drafter(family=ctype["family"], role=actor.role)
     customer = await _customer_for_contract(ctx, actor, data.account_no)
     _check_content(ctype=ctype, customer=customer, data=data)
-    priced = await _price(ctx, family=ctype["family"], customer=customer, data=data)
+    priced = await _price(ctx, family=ctype["family"], customer=customer, data=data, revising=revising)
     return ctype, customer, priced
 
 
@@ -263,46 +267,101 @@ async def draft_contract(*, ctx: AppContext, actor: Actor, data: schemas.Contrac
             customer=customer["id"],
             branch=customer["branch"],
             status="draft",
-            amount_fen=priced.amount_fen,
             paid_fen=0,
-            fee_basis=priced.fee_basis,
-            price_standard=priced.price_standard_id,
-            budget_estimate=priced.budget_estimate_id,
-            payment_kind=priced.payment_kind,
-            terms=(data.terms or "").strip(),
-            construction_period_days=data.construction_period_days,
-            planning_estimate_ref=(data.planning_estimate_ref or "").strip() or None,
-            annual_volume_m3=data.annual_volume_m3,
-            daily_volume_m3=data.daily_volume_m3,
-            property_dispute=data.property_dispute,
-            market_data_ref=(data.market_data_ref or "").strip() or None,
-            finance_data_ref=(data.finance_data_ref or "").strip() or None,
             approval_round=0,
             drafted_by=actor.staff_id,
             drafted_at=now,
             version=1,
             updated_at=now,
+            **{column._meta.name: value for column, value in _drafted_values(data, priced).items()},
         )).returning(Contract.id)
-        contract_id = inserted[0]["id"]
-        if priced.lines:
-            await ContractFeeLine.insert(*(
-                ContractFeeLine(contract=contract_id, seq=i + 1, code=line.code, name=line.name, unit=line.unit,
-                                unit_price_fen=line.unit_price_fen, quantity_milli=line.quantity_milli,
-                                amount_fen=line.amount_fen)
-                for i, line in enumerate(priced.lines)
-            ))
-        if priced.schedule:
-            await Installment.insert(*(
-                Installment(contract=contract_id, seq=i + 1, due_date=p.due_date, amount_fen=p.amount_fen, paid_fen=0,
-                            step=p.step)
-                for i, p in enumerate(priced.schedule)
-            ))
+        await _write_lines(inserted[0]["id"], priced)
         await audit.append(
             ctx=ctx, action="contract.draft", actor=actor.username, origin=origin, target=contract_no,
             details={"type": ctype["code"], "account_no": customer["account_no"], "amount_fen": priced.amount_fen,
                      "fee_basis": priced.fee_basis, "payment_kind": priced.payment_kind},
         )
     return await get_contract(ctx=ctx, actor=actor, contract_no=contract_no)
+
+
+def _drafted_values(data: schemas.ContractCreate, priced: _Priced) -> dict[Any, Any]:
+    """The columns drafting (and revising a draft) sets from the form and the computed fee."""
+    return {
+        Contract.amount_fen: priced.amount_fen,
+        Contract.fee_basis: priced.fee_basis,
+        Contract.price_standard: priced.price_standard_id,
+        Contract.budget_estimate: priced.budget_estimate_id,
+        Contract.payment_kind: priced.payment_kind,
+        Contract.terms: (data.terms or "").strip(),
+        Contract.construction_period_days: data.construction_period_days,
+        Contract.planning_estimate_ref: (data.planning_estimate_ref or "").strip() or None,
+        Contract.annual_volume_m3: data.annual_volume_m3,
+        Contract.daily_volume_m3: data.daily_volume_m3,
+        Contract.property_dispute: data.property_dispute,
+        Contract.market_data_ref: (data.market_data_ref or "").strip() or None,
+        Contract.finance_data_ref: (data.finance_data_ref or "").strip() or None,
+    }
+
+
+async def _write_lines(contract_id: int, priced: _Priced) -> None:
+    if priced.lines:
+        await ContractFeeLine.insert(*(
+            ContractFeeLine(contract=contract_id, seq=i + 1, code=line.code, name=line.name, unit=line.unit,
+                            unit_price_fen=line.unit_price_fen, quantity_milli=line.quantity_milli,
+                            amount_fen=line.amount_fen)
+            for i, line in enumerate(priced.lines)
+        ))
+    if priced.schedule:
+        await Installment.insert(*(
+            Installment(contract=contract_id, seq=i + 1, due_date=p.due_date, amount_fen=p.amount_fen, paid_fen=0,
+                        step=p.step)
+            for i, p in enumerate(priced.schedule)
+        ))
+
+
+class StaleContract(Conflict):
+    code = "contract.stale"
+
+
+class FixedParty(InvalidInput):
+    code = "contract.fixed_field"
+
+
+async def revise_draft(
+    *, ctx: AppContext, actor: Actor, contract_no: str, data: schemas.ContractCreate, expected_version: int | None,
+    origin: Origin,
+) -> schemas.Contract:
+    """修改草稿: a draft, or one returned or rejected for revision, checked and priced again in full."""
+    now = ctx.now()
+    async with db.unit_of_work(ctx.engine):
+        row = await _load(ctx, actor, contract_no, lock=True)
+        if row["status"] != "draft":
+            raise lifecycle.NotDraft(
+                f"只有草稿可以修改，合同当前状态为 {label(lifecycle.STATUS_LABELS.get(row['status']))} / "
+                f"Only drafts can be revised; this contract is {row['status']}"
+            )
+        if expected_version is not None and expected_version != row["version"]:
+            raise StaleContract("合同已被他人修改，请刷新后重试 / Someone else changed this contract; reload and retry",
+                                field="version")
+        for field, current in (("type", row["contract_type.code"]), ("account_no", row["customer.account_no"])):
+            if (getattr(data, field) or "").strip() != current:
+                raise FixedParty(
+                    "合同类别和用户不能修改；请另起草新合同 / The type and the customer cannot change; draft a new contract",
+                    field=field,
+                )
+        _, _, priced = await _validated(ctx, actor, data, revising=row["id"])
+        await ContractFeeLine.delete().where(ContractFeeLine.contract == row["id"])
+        await Installment.delete().where(Installment.contract == row["id"])
+        await _write_lines(row["id"], priced)
+        await Contract.update({
+            **_drafted_values(data, priced), Contract.version: Contract.version + 1, Contract.updated_at: now,
+        }).where(Contract.id == row["id"])
+        await audit.append(
+            ctx=ctx, action="contract.revise", actor=actor.username, origin=origin, target=row["contract_no"],
+            details={"amount_fen": priced.amount_fen, "fee_basis": priced.fee_basis,
+                     "payment_kind": priced.payment_kind, "version": row["version"] + 1},
+        )
+    return await get_contract(ctx=ctx, actor=actor, contract_no=row["contract_no"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -596,6 +655,7 @@ __all__ = [
     "get_contract",
     "list_contracts",
     "preview_contract",
+    "revise_draft",
     "sign",
     "submit",
     "transition",

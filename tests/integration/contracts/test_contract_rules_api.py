@@ -224,3 +224,43 @@ class TestRefusals:
         assert unknown.status_code == 422 and unknown.json()["code"] == "ledger.unknown_channel"
         assert [i["paid_fen"] for i in contract["installments"]] == [first, 100]
         assert dt.date.fromisoformat(contract["installments"][0]["due_date"]) == dt.date(2026, 12, 31)
+
+
+class TestRevision:
+    async def test_a_returned_contract_is_revised_and_goes_through_a_new_round(
+        self, client, as_role, open_customer, price_standard
+    ):
+        """R-CT-10/11: returned for revision → draft → edited → submitted again from the first step."""
+        await price_standard()
+        no = await _submitted(client, as_role, open_customer)
+        market = await as_role("market")
+        desk = await as_role("frontdesk")
+        returned = (await client.post(f"/api/v1/contracts/{no}/decisions", headers=market,
+                                      json={"decision": "return", "reason": "请补充报警器"})).json()
+        body = installation(returned["account_no"], price_items=[
+            {"code": "AZ-RES", "quantity": 1}, {"code": "GD-DN25", "quantity": 12.5}, {"code": "BJ-01", "quantity": 1}])
+
+        stale = await client.patch(f"/api/v1/contracts/{no}", headers=desk, json={**body, "version": 1})
+        moved = await client.patch(f"/api/v1/contracts/{no}", headers=desk,
+                                   json={**body, "account_no": await open_customer("commercial")})
+        revised = await client.patch(f"/api/v1/contracts/{no}", headers=desk,
+                                     json={**body, "version": returned["version"]})
+        resubmitted = (await client.post(f"/api/v1/contracts/{no}/submit", headers=desk)).json()
+
+        assert stale.status_code == 409 and stale.json()["code"] == "contract.stale"
+        assert moved.status_code == 422 and moved.json()["code"] == "contract.fixed_field"
+        assert revised.status_code == 200, revised.text
+        assert revised.json()["amount_fen"] == INSTALLATION_FEN + 45_000
+        assert [(s["status"], s["round"]) for s in resubmitted["approval_chain"]] == [("pending", 2)]
+        assert [(s["decision"], s["decision_reason"]) for s in resubmitted["approval_history"]] == [
+            ("return", "请补充报警器")]
+
+    async def test_a_contract_under_approval_cannot_be_edited(self, client, as_role, open_customer, price_standard):
+        await price_standard()
+        no = await _submitted(client, as_role, open_customer)
+        account_no = (await client.get(f"/api/v1/contracts/{no}", headers=await as_role("frontdesk"))).json()["account_no"]
+
+        response = await client.patch(f"/api/v1/contracts/{no}", headers=await as_role("frontdesk"),
+                                      json=installation(account_no))
+
+        assert response.status_code == 409 and response.json()["code"] == "contract.not_draft"
