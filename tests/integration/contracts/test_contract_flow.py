@@ -254,3 +254,23 @@ class TestContractDocument:
         for expected in (no, "张伟", "刘建国", "价格合规", "分期可行", "¥3,868.75", "2027-03-31", "市场部经理", "经营副总"):
             assert squash(expected) in text, expected
         assert await AuditEvent.count().where((AuditEvent.action == "contract.document") & (AuditEvent.target == no)) == 1
+
+
+class TestListing:
+    async def test_each_desk_lists_its_own_branch_and_head_office_lists_all(self, client, as_role, open_customer, price_standard):
+        """R-PM-03 for lists; the auditor has no contract capability at all."""
+        await price_standard()
+        east = await _draft(client, await as_role("frontdesk"), installation(await open_customer("residential")))
+        west = await _draft(client, await as_role("frontdesk2"),
+                            installation(await open_customer("residential", by="frontdesk2")))
+
+        mine = (await client.get("/api/v1/contracts", headers=await as_role("frontdesk2"))).json()
+        everything = (await client.get("/api/v1/contracts?status=draft", headers=await as_role("market"))).json()
+        by_number = (await client.get(f"/api/v1/contracts?query={east['contract_no']}",
+                                      headers=await as_role("market"))).json()
+        auditor = await client.get("/api/v1/contracts", headers=await as_role("auditor"))
+
+        assert [c["contract_no"] for c in mine["items"]] == [west["contract_no"]]
+        assert {c["contract_no"] for c in everything["items"]} == {east["contract_no"], west["contract_no"]}
+        assert [c["contract_no"] for c in by_number["items"]] == [east["contract_no"]]
+        assert auditor.status_code == 403
