@@ -42,8 +42,10 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         finally:
             await db.stop(context.engine)
 
+    from contracts import pages as contract_pages
     from contracts.api import CONTROLLERS as CONTRACT_CONTROLLERS
     from crm.web import pages
+    from crm.web.render import EXTRA_NAV_STATE
 
     csrf = pages.csrf_config(context.settings, context.keyring)
     return Litestar(
@@ -55,7 +57,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             CorrectionController,
             AuditController,
             *CONTRACT_CONTROLLERS,
-            *pages.routes(csrf),
+            *pages.routes(csrf, extra_handlers=contract_pages.ROUTES),
         ],
         dependencies={
             # One context for the app's life: cached, it costs no per-request resolution.
@@ -68,7 +70,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         after_exception=[audit_denial],
         lifespan=[lifespan],
         # The CSRF settings are read back by the page error handlers (a stale cookie is reset).
-        state=State({"ctx": context, "csrf": csrf}),
+        # The navigation of the contract pages joins crm's (crm never imports contracts).
+        state=State({"ctx": context, "csrf": csrf, EXTRA_NAV_STATE: contract_pages.NAV}),
         openapi_config=OpenAPIConfig(
             title="Utility CRM & Archives API",
             version="1.0.0",

@@ -1,7 +1,8 @@
 """HTML pages over the same services as the API: wiring for crm/app.py.
 
-- routes(csrf): one Router for the pages (cookie session, CSRF check, HTML error pages,
-  security headers) and the static files.
+- routes(csrf, extra_handlers=...): one Router for the pages (cookie session, CSRF check, HTML
+  error pages, security headers) and the static files. Other packages' pages (contracts)
+  arrive as ``extra_handlers`` from crm/app.py, so crm never imports them.
 - template_config(): Jinja2 with the i18n helpers ``t``, ``|pick``, ``|lbl``.
 - csrf_config(): Litestar's double-submit CSRF check for every unsafe page request; the API
   is outside it because it authenticates with bearer tokens only, never cookies.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
+from typing import Sequence
 
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
@@ -36,15 +38,15 @@ CSRF_COOKIE = "crm_csrf"
 _PAGE_HANDLERS = [*auth_pages.ROUTES, *customer_pages.ROUTES, *review_pages.ROUTES]
 
 
-def routes(csrf: CSRFConfig) -> list:
-    """The pages, behind the CSRF check, and the static files.
+def routes(csrf: CSRFConfig, *, extra_handlers: Sequence = ()) -> list:
+    """The pages (crm's and ``extra_handlers``), behind the CSRF check, and the static files.
 
     The check sits on the pages' router rather than the app: the API authenticates with
     bearer tokens only, so its requests have no cookie to forge and skip the middleware.
     """
     pages_router = Router(
         path="/",
-        route_handlers=_PAGE_HANDLERS,
+        route_handlers=[*_PAGE_HANDLERS, *extra_handlers],
         # The API resolves "session" and "actor" from a bearer token; the pages from the cookie.
         dependencies={
             "session": Provide(page_session),

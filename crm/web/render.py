@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 import jinja2
 from litestar import Request
 from litestar.response import Redirect, Template
 
+from crm.context import AppContext
 from crm.errors import DomainError
 from crm.staff.access import Actor
 from crm.staff.roles import ROLE_LABELS
@@ -30,20 +31,29 @@ PAGE_HEADERS = {
     ),
 }
 
-# Messages shown after a redirect, chosen by a fixed key so nothing typed travels in the URL.
-FLASH_KEYS = frozenset(
-    {
-        "opened",
-        "updated",
-        "status_changed",
-        "meter_added",
-        "appliance_added",
-        "correction_requested",
-        "correction_approved",
-        "correction_rejected",
-        "password_changed",
-    }
-)
+# Messages shown after a redirect, chosen by a fixed key so nothing typed travels in the URL:
+# only "done" values naming a "flash.*" entry of the catalog are shown.
+
+
+def flash_key(done: str | None) -> str | None:
+    if not done or len(done) > 64:
+        return None
+    key = f"flash.{done}"
+    return key if key in i18n.catalog(i18n.DEFAULT_LANGUAGE) else None
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One link of the main navigation, shown only to holders of ``capability``.
+
+    ``badge`` counts what waits for the reader (approvals, say). It is awaited only for actors
+    who see the link, so roles without the capability pay no query for it on every page.
+    """
+
+    key: str
+    href: str
+    capability: str
+    badge: Callable[..., Awaitable[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,36 +61,51 @@ class NavItem:
     key: str
     href: str
     active: bool
+    badge: int = 0
 
+
+# The app state key under which crm/app.py registers the navigation of other packages' pages:
+# crm never imports them, so their links arrive from the wiring.
+EXTRA_NAV_STATE = "extra_nav"
 
 _NAV = (
-    # (catalog key, href, capability, path prefix that marks it active)
-    ("nav.customers", "/customers", "customer.read", "/customers"),
-    ("nav.open_account", "/customers/new", "customer.create", "/customers/new"),
-    ("nav.corrections", "/corrections", "customer.correct.approve", "/corrections"),
-    ("nav.audit", "/audit", "audit.read", "/audit"),
+    NavEntry(key="nav.customers", href="/customers", capability="customer.read"),
+    NavEntry(key="nav.open_account", href="/customers/new", capability="customer.create"),
+    NavEntry(key="nav.corrections", href="/corrections", capability="customer.correct.approve"),
+    NavEntry(key="nav.audit", href="/audit", capability="audit.read"),
 )
 
 
-def navigation(actor: Actor, path: str) -> list[NavItem]:
-    items = []
-    for key, href, capability, prefix in _NAV:
-        if capability in actor.capabilities:
-            items.append(NavItem(key=key, href=href, active=False))
+def navigation(
+    actor: Actor, path: str, entries: Sequence[NavEntry] = _NAV, badges: Mapping[str, int] | None = None
+) -> list[NavItem]:
+    visible = [entry for entry in entries if entry.capability in actor.capabilities]
     # The longest matching prefix is the active item ("/customers/new" beats "/customers").
     best = max(
-        (item for item in items if path == item.href or path.startswith(item.href + "/")),
-        key=lambda item: len(item.href),
+        (entry for entry in visible if path == entry.href or path.startswith(entry.href + "/")),
+        key=lambda entry: len(entry.href),
         default=None,
     )
-    return [NavItem(key=i.key, href=i.href, active=(i is best)) for i in items]
+    counts = badges or {}
+    return [NavItem(key=e.key, href=e.href, active=(e is best), badge=counts.get(e.href, 0)) for e in visible]
+
+
+async def _page_navigation(request: Request, actor: Actor, path: str) -> list[NavItem]:
+    entries = (*_NAV, *request.app.state.get(EXTRA_NAV_STATE, ()))
+    ctx: AppContext = request.app.state.ctx
+    badges = {
+        entry.href: await entry.badge(ctx=ctx, actor=actor)
+        for entry in entries
+        if entry.badge is not None and entry.capability in actor.capabilities
+    }
+    return navigation(actor, path, entries, badges)
 
 
 def home_for(actor: Actor) -> str:
     """The first page this role can use: customers for the counter, the audit trail for auditors."""
-    for _, href, capability, _ in _NAV:
-        if capability in actor.capabilities:
-            return href
+    for entry in _NAV:
+        if entry.capability in actor.capabilities:
+            return entry.href
     return "/home"
 
 
@@ -105,10 +130,10 @@ async def render(
         "lang": lang,
         "html_lang": i18n.html_lang(lang),
         "actor": actor,
-        "nav": navigation(actor, path) if actor else [],
+        "nav": await _page_navigation(request, actor, path) if actor else [],
         # Where the language switch returns to: POST results go back to their GET page.
         "here": page_path or (here(request) if request.method == "GET" else path),
-        "flash": f"flash.{flash}" if flash in FLASH_KEYS else None,
+        "flash": flash_key(flash),
     }
     if actor is not None:
         common["role_label"] = i18n.label(lang, ROLE_LABELS.get(actor.role))

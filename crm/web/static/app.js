@@ -49,6 +49,30 @@
     sync(true);
   }
 
+  // Contract draft: show the fee and payment parts only for installation contracts, and the
+  // installment rows only for payment in installments (the server ignores them otherwise).
+  function wireDraftForm() {
+    var form = document.getElementById("draft-form");
+    if (!form) return;
+    var type = form.querySelector("select[name=type]");
+    var rows = document.getElementById("f-installments");
+    var kinds = form.querySelectorAll("input[name=payment_kind]");
+    function sync() {
+      var option = type ? type.options[type.selectedIndex] : null;
+      var family = option ? option.getAttribute("data-family") : null;
+      form.querySelectorAll("[data-family-only]").forEach(function (part) {
+        part.hidden = family !== null && part.getAttribute("data-family-only") !== family;
+      });
+      if (rows) {
+        var checked = form.querySelector("input[name=payment_kind]:checked");
+        rows.hidden = !checked || checked.value !== "installments";
+      }
+    }
+    if (type) type.addEventListener("change", sync);
+    kinds.forEach(function (kind) { kind.addEventListener("change", sync); });
+    sync();
+  }
+
   // After a refused submit, move the keyboard focus to the list of problems.
   function focusErrors() {
     var summary = document.getElementById("error-summary");
@@ -58,6 +82,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     wireStatusForm();
     wireOpenForm();
+    wireDraftForm();
     focusErrors();
   });
 })();
