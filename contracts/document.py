@@ -18,7 +18,6 @@ from crm.accounts.service import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor, require
-from crm.staff.tables import Staff
 from reports.contract_document import (
     ApprovalLine,
     ContractDocument,
@@ -67,16 +66,11 @@ async def contract_pdf(*, ctx: AppContext, actor: Actor, contract_no: str, origi
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         customer = await accounts.load_for_scope(ctx=ctx, actor=actor, account_no=contract.account_no)
-        usernames = {s.decided_by for s in contract.approval_history if s.decided_by} | {contract.drafted_by}
-        if contract.signed_by:
-            usernames.add(contract.signed_by)
-        names = {r["username"]: r["display_name"] for r in
-                 await Staff.select(Staff.username, Staff.display_name).where(Staff.username.is_in(list(usernames)))}
         await audit.append(ctx=ctx, action="contract.document", actor=actor.username, origin=origin,
                            target=contract.contract_no, details={"status": contract.status})
 
-    def who(username: str | None) -> str:
-        return f"{names.get(username, '')}（{username}）" if username else ""
+    def who(username: str | None, name: str | None) -> str:
+        return f"{name or ''}（{username}）" if username else ""
 
     contact = " ".join(p for p in (customer["contact_name"], customer["contact_phone_masked"]) if p)
     document = ContractDocument(
@@ -95,9 +89,9 @@ async def contract_pdf(*, ctx: AppContext, actor: Actor, contract_no: str, origi
         fee_basis=_fee_basis(contract),
         payment_kind_label=PAYMENT_KIND_LABELS.get(contract.payment_kind, contract.payment_kind),
         terms=contract.terms,
-        drafted_by=who(contract.drafted_by),
+        drafted_by=who(contract.drafted_by, contract.drafted_by_name),
         drafted_at=_local(contract.drafted_at),
-        signed_by=who(contract.signed_by),
+        signed_by=who(contract.signed_by, contract.signed_by_name),
         signed_at=_local(contract.signed_at),
         printed_by=f"{actor.display_name}（{actor.username}）",
         printed_at=_local(now),
@@ -110,7 +104,7 @@ async def contract_pdf(*, ctx: AppContext, actor: Actor, contract_no: str, origi
             ApprovalLine(
                 seq=f"{s.round}-{s.step}" if s.round > 1 else str(s.step),
                 role_label=s.role_label,
-                decided_by=who(s.decided_by),
+                decided_by=who(s.decided_by, s.decided_by_name),
                 decided_at=_local(s.decided_at),
                 decision_label=label(DECISION_LABELS.get(s.decision or "")),
                 reason=s.decision_reason or "",

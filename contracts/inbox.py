@@ -43,9 +43,10 @@ async def waiting_count(*, ctx: AppContext, actor: Actor) -> int:
     return await ApprovalStep.count().where(_mine(actor))
 
 
-def _item(row: dict[str, Any], *, cutoff: dt.datetime, now: dt.datetime) -> schemas.InboxItem:
+def _item(row: dict[str, Any], *, cutoff: dt.datetime, now: dt.datetime, allowed_days: int) -> schemas.InboxItem:
     reasons = [r for r in (row["reasons"] or "").split(",") if r]
     since = row["pending_since"]
+    waited = max(0, (now - since).days)
     return schemas.InboxItem(
         contract_no=row["contract.contract_no"],
         type=row["contract.contract_type.code"],
@@ -61,7 +62,9 @@ def _item(row: dict[str, Any], *, cutoff: dt.datetime, now: dt.datetime) -> sche
         drafted_by=row["contract.drafted_by.username"],
         pending_since=since,
         overdue=since < cutoff,
-        waiting_days=max(0, (now - since).days),
+        waiting_days=waited,
+        allowed_days=allowed_days,
+        overdue_days=max(1, waited - allowed_days) if since < cutoff else 0,
     )
 
 
@@ -83,4 +86,6 @@ async def inbox(*, ctx: AppContext, actor: Actor, page: int = 1) -> schemas.Inbo
             (max(1, page) - 1) * PAGE_SIZE)
         total = await ApprovalStep.count().where(where)
         overdue = await ApprovalStep.count().where(where & (ApprovalStep.pending_since < cutoff))
-    return schemas.Inbox(items=[_item(r, cutoff=cutoff, now=now) for r in rows], total=total, overdue=overdue)
+    allowed = ctx.settings.overdue_days(actor.role)
+    return schemas.Inbox(items=[_item(r, cutoff=cutoff, now=now, allowed_days=allowed) for r in rows], total=total,
+                         overdue=overdue)

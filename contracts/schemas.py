@@ -80,6 +80,16 @@ class InstallmentOut(msgspec.Struct, kw_only=True):
     step: str
 
 
+class PaymentRecord(msgspec.Struct, kw_only=True):
+    amount_fen: int
+    paid_on: dt.date
+    channel: str
+    channel_label: str
+    reference: str | None
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
 class ContractPreview(msgspec.Struct, kw_only=True):
     """What a draft would be: the computed fee and the chain it will go through."""
 
@@ -120,13 +130,17 @@ class Contract(msgspec.Struct, kw_only=True):
     property_dispute: bool
     market_data_ref: str | None
     finance_data_ref: str | None
+    approval_round: int
     approval_chain: list[ApprovalStepOut]
     approval_history: list[ApprovalStepOut]
     drafted_by: str
+    drafted_by_name: str
     drafted_at: dt.datetime
     submitted_at: dt.datetime | None
     signed_by: str | None
+    signed_by_name: str | None
     signed_at: dt.datetime | None
+    payments: list[PaymentRecord]
     version: int
     updated_at: dt.datetime
 
@@ -180,6 +194,8 @@ class InboxItem(msgspec.Struct, kw_only=True):
     pending_since: dt.datetime
     overdue: bool
     waiting_days: int
+    allowed_days: int  # how long this role's steps may wait (Settings.approval_overdue_days)
+    overdue_days: int  # days past allowed_days; 0 while not overdue
 
 
 class Inbox(msgspec.Struct, kw_only=True):

@@ -22,7 +22,7 @@ from contracts.fees import (
     fee_lines,
     fee_total,
 )
-from contracts.ledger import customer_outstanding_fen
+from contracts.ledger import CHANNELS, customer_outstanding_fen
 from contracts.loading import ContractNotFound, load_for_scope
 from contracts.pricing import items_in_force, load_estimate
 from contracts.tables import (
@@ -32,6 +32,7 @@ from contracts.tables import (
     ContractCounter,
     ContractFeeLine,
     ContractType,
+    FeePayment,
     Installment,
     PriceStandard,
 )
@@ -390,6 +391,8 @@ async def _to_schema(row: dict[str, Any]) -> schemas.Contract:
     steps = await _steps(row["id"])
     lines = await ContractFeeLine.select().where(ContractFeeLine.contract == row["id"]).order_by(ContractFeeLine.seq)
     installments = await Installment.select().where(Installment.contract == row["id"]).order_by(Installment.seq)
+    payments = await FeePayment.select(*FeePayment.all_columns(), FeePayment.recorded_by.username).where(
+        FeePayment.contract == row["id"]).order_by(FeePayment.id)
     names = await _staff_names({s["decided_by"] for s in steps if s["decided_by"]} | {row["drafted_by"]}
                                | ({row["signed_by"]} if row["signed_by"] else set()))
     standard = None
@@ -430,13 +433,21 @@ async def _to_schema(row: dict[str, Any]) -> schemas.Contract:
         property_dispute=row["property_dispute"],
         market_data_ref=row["market_data_ref"],
         finance_data_ref=row["finance_data_ref"],
+        approval_round=row["approval_round"],
         approval_chain=[_step_out(s, s["seq"], names=names) for s in current],
         approval_history=[_step_out(s, s["seq"], names=names) for s in steps if s["decided_by"]],
         drafted_by=names.get(row["drafted_by"], ("", ""))[0],
+        drafted_by_name=names.get(row["drafted_by"], ("", ""))[1],
         drafted_at=row["drafted_at"],
         submitted_at=row["submitted_at"],
         signed_by=names[row["signed_by"]][0] if row["signed_by"] in names else None,
+        signed_by_name=names[row["signed_by"]][1] if row["signed_by"] in names else None,
         signed_at=row["signed_at"],
+        payments=[schemas.PaymentRecord(
+            amount_fen=p["amount_fen"], paid_on=p["paid_on"], channel=p["channel"],
+            channel_label=label(CHANNELS.get(p["channel"])), reference=p["reference"],
+            recorded_by=p["recorded_by.username"], recorded_at=p["recorded_at"],
+        ) for p in payments],
         version=row["version"],
         updated_at=row["updated_at"],
     )
