@@ -43,6 +43,7 @@ __all__ = [
     "WrongRole",
     "allowed_targets",
     "check_decision_reason",
+    "check_revisable",
     "check_sign",
     "check_transition",
     "current_step",
@@ -253,6 +254,13 @@ def submit(*, state: ChainState, chain: Sequence[approval.ChainStep]) -> ChainSt
         for index, step in enumerate(chain, start=1)
     )
     return ChainState(status="pending_approval" if steps else "approved", drafter_id=state.drafter_id, steps=steps)
+
+
+def check_revisable(*, status: str) -> None:
+    """Only a draft is edited (one returned or rejected is a draft again); later the text is what was approved."""
+    if status != "draft":
+        zh, en = _status(status)
+        raise NotDraft(f"只有草稿可以修改，本合同为“{zh}” / Only a draft can be revised; this contract is {en.lower()}")
 
 
 def check_decision_reason(*, decision: str, reason: str | None) -> str | None:

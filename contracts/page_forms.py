@@ -20,6 +20,9 @@ from crm.web import i18n
 
 # Server-rendered rows: enough for the usual two or three installments, no script needed.
 INSTALLMENT_ROWS = 4
+# A contract drafted through the API may have more installments than the blank form's rows;
+# its edit form grows to hold them all. More rows than this was not a form of ours.
+MAX_INSTALLMENT_ROWS = 60
 INSTALLMENT_FIELDS = ("due_date", "amount", "step")
 QUANTITY_PREFIX = "qty-"
 # A price standard has a few dozen items; a form with more rows than this was not ours.
@@ -71,6 +74,7 @@ _YUAN = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 _INTEGER = re.compile(r"^\d{1,12}$")
 _ITEM_FIELD = re.compile(r"^price_items\[(\d+)\]")
 _INSTALLMENT_FIELD = re.compile(r"^payment_plan\.installments\[(\d+)\](?:\.(\w+))?$")
+_INSTALLMENT_INPUT = re.compile(r"^inst-(\d{1,3})-(?:due_date|amount|step)$")
 _RENAMED = {
     "amount_fen": "amount",
     "payment_plan": "installments",
@@ -104,6 +108,9 @@ class DraftForm:
     property_dispute: bool
     quantities: dict[str, str]  # price item code -> quantity as typed, in the form's order
     installments: list[dict[str, str]]
+    # The edit form's hidden copy of the contract version it was filled from (R-CT-10's
+    # "nobody edits around a decision": a newer version on the server refuses the save).
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,16 @@ def blank_form(*, account_no: str = "", type_code: str = "") -> DraftForm:
     return DraftForm(values=values, property_dispute=False, quantities={}, installments=rows)
 
 
+def _installment_row_count(form: Any) -> int:
+    """The blank form's rows, or as many as the posted form had (an edit form may have more)."""
+    highest = -1
+    for key in form.keys():
+        match = _INSTALLMENT_INPUT.match(key) if isinstance(key, str) else None
+        if match and int(match.group(1)) < MAX_INSTALLMENT_ROWS:
+            highest = max(highest, int(match.group(1)))
+    return max(INSTALLMENT_ROWS, highest + 1)
+
+
 def read_form(form: Any) -> DraftForm:
     values = {name: _text(form, name) for name in TEXT_FIELDS}
     quantities: dict[str, str] = {}
@@ -135,10 +152,56 @@ def read_form(form: Any) -> DraftForm:
                 quantities.setdefault(code, _text(form, key))
     rows = [
         {name: _text(form, installment_field(row, name)) for name in INSTALLMENT_FIELDS}
-        for row in range(INSTALLMENT_ROWS)
+        for row in range(_installment_row_count(form))
     ]
     return DraftForm(values=values, property_dispute=_text(form, "property_dispute") == "1", quantities=quantities,
-                     installments=rows)
+                     installments=rows, version=_text(form, "version").strip()[:12])
+
+
+def format_yuan(fen: int) -> str:
+    """386875 -> "3868.75": fen as the form takes them back (parse_fen), without separators."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _optional(value: int | str | None) -> str:
+    return "" if value is None else str(value)
+
+
+def from_contract(contract: schemas.Contract) -> DraftForm:
+    """The draft form filled from a saved draft, for editing it.
+
+    The amount stays blank: it is only a cross-check of the computed fee, and a stale copy
+    would refuse the very quantities the clerk came to change. The form offers no "none"
+    payment kind: "single" sends no plan and the service applies the family's own.
+    """
+    values = {name: "" for name in TEXT_FIELDS}
+    values.update(
+        type=contract.type,
+        account_no=contract.account_no,
+        payment_kind="installments" if contract.payment_kind == "installments" else "single",
+        terms=contract.terms,
+        **{name: _optional(getattr(contract, name)) for name in (*INTEGER_FIELDS, *OPTIONAL_TEXT_FIELDS)},
+    )
+    planned = contract.installments if contract.payment_kind == "installments" else []
+    rows = [
+        {"due_date": i.due_date.isoformat() if i.due_date else "", "amount": format_yuan(i.amount_fen), "step": i.step}
+        for i in planned
+    ]
+    # One spare row beyond a full plan, so an installment can be added without a script.
+    spare = max(INSTALLMENT_ROWS, min(len(rows) + 1, MAX_INSTALLMENT_ROWS)) - len(rows)
+    rows += [{name: "" for name in INSTALLMENT_FIELDS} for _ in range(spare)]
+    return DraftForm(
+        values=values,
+        property_dispute=contract.property_dispute,
+        quantities={line.code: line.quantity for line in contract.fee_lines},
+        installments=rows,
+        version=str(contract.version),
+    )
+
+
+def expected_version(draft: DraftForm) -> int | None:
+    """The version the edit form was filled from; None when it carried no readable one."""
+    return _whole_number(draft.version, digits=12)
 
 
 def parse_fen(text: str) -> int | None:
@@ -264,7 +327,8 @@ def _form_field(field: str | None, submitted: Submitted, known: frozenset[str]) 
 
 def form_errors(exc: DomainError, submitted: Submitted) -> dict[str, str]:
     """Form field -> bilingual message, the first per field; unknown fields go to the form."""
-    known = frozenset((*TEXT_FIELDS, *FIELD_LABELS))
+    # "version" is the edit form's: a stale one (contract.stale) is shown with a reload link.
+    known = frozenset((*TEXT_FIELDS, *FIELD_LABELS, "version"))
     errors: dict[str, str] = {}
     for error in getattr(exc, "errors", None) or [exc]:
         errors.setdefault(_form_field(error.field, submitted, known), error.message)
@@ -311,6 +375,10 @@ def read_payment(values: dict[str, str]) -> tuple[tuple[int, dt.date | None] | N
     return (amount or 0, paid_on), {}
 
 
-def step_number(text: str) -> int | None:
+def _whole_number(text: str, *, digits: int) -> int | None:
     cleaned = text.strip()
-    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 4 else None
+    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= digits else None
+
+
+def step_number(text: str) -> int | None:
+    return _whole_number(text, digits=4)

@@ -1,10 +1,10 @@
-"""Contract pages (SPEC §3): draft with preview, the list, the contract page and its actions, the inbox.
+"""Contract pages (SPEC §3): the list, the contract page and its actions, the inbox.
 
 Each handler makes the same service call as its API twin (contracts/api.py). A refused form
 is shown again with the service's own messages next to the fields; permissions, branch scope
 (another branch's contract is the 404 page, R-PM-03) and every rule (R-CT-04..11) are decided
-in the services. crm/app.py wires ROUTES into the pages router and NAV into the navigation,
-so crm never imports this module.
+in the services. The draft form (new and edit) is in draft_pages. crm/app.py wires ROUTES into
+the pages router and NAV into the navigation, so crm never imports this module.
 """
 
 from __future__ import annotations
@@ -15,16 +15,14 @@ from urllib.parse import quote
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from contracts import catalogue, document, inbox, ledger, page_forms, pricing, schemas, service
-from contracts.approval import DRAFTER_ROLES, REASON_LABELS, SIGNER_ROLES
-from contracts.lifecycle import DECISION_LABELS, STATUS_LABELS, STEP_STATUS_LABELS, allowed_targets
-from crm.accounts import service as accounts
-from crm.accounts.customer_rules import CATEGORY_LABELS
+from contracts import document, draft_pages, inbox, ledger, page_forms, schemas, service
+from contracts.approval import DRAFTER_ROLES, SIGNER_ROLES
+from contracts.lifecycle import STATUS_LABELS, allowed_targets
+from contracts.page_labels import labels, type_labels
 from crm.context import AppContext, Origin
-from crm.errors import Conflict, InvalidInput, NotFound
+from crm.errors import Conflict, InvalidInput
 from crm.http_errors import status_for
-from crm.staff.access import Actor, require
-from crm.staff.roles import ROLE_LABELS
+from crm.staff.access import Actor
 from crm.web import i18n
 from crm.web.render import NavEntry, field_errors, form_values, render, request_lang, see_other
 
@@ -34,15 +32,6 @@ NAV = (
     NavEntry(key="nav.approvals", href="/approvals", capability="contract.decide", badge=inbox.waiting_count),
 )
 
-PAYMENT_KIND_LABELS: dict[str, tuple[str, str]] = {
-    "single": ("一次付款", "Paid at once"),
-    "installments": ("分批付款", "Installments"),
-    "none": ("无安装费", "No installation fee"),
-}
-FEE_BASIS_LABELS: dict[str, tuple[str, str]] = {
-    "price_standard": ("物价部门标准", "Price standard"),
-    "budget_estimate": ("预算部门测定金额", "Budget estimate"),
-}
 # The wording of the manual moves on the contract page (the statuses they lead to are in STATUS_LABELS).
 TRANSITION_LABELS: dict[str, tuple[str, str]] = {
     "active": ("开始履行", "Start performance"),
@@ -56,26 +45,6 @@ def _page_number(raw: str | None) -> int:
         return max(1, min(int(raw or 1), 100_000))
     except ValueError:
         return 1
-
-
-def _labels() -> dict[str, Any]:
-    """The label tables every contract template reads."""
-    return {
-        "statuses": STATUS_LABELS,
-        "step_statuses": STEP_STATUS_LABELS,
-        "decisions": DECISION_LABELS,
-        "roles": ROLE_LABELS,
-        "reasons": REASON_LABELS,
-        "payment_kinds": PAYMENT_KIND_LABELS,
-        "fee_bases": FEE_BASIS_LABELS,
-        "categories": CATEGORY_LABELS,
-        "field_labels": page_forms.FIELD_LABELS,
-    }
-
-
-async def _type_labels(ctx: AppContext, actor: Actor) -> dict[str, tuple[str, str]]:
-    """Contract type names in both languages (the contract views carry the Chinese one only)."""
-    return {t.code: (t.name_zh, t.name_en) for t in await catalogue.list_types(ctx=ctx, actor=actor)}
 
 
 # ---- the list ------------------------------------------------------------------------------
@@ -99,96 +68,9 @@ async def contract_list(request: Request, ctx: AppContext, actor: Actor) -> Temp
         context["errors"], http_status = field_errors(exc), status_for(exc)
     return await render(
         request, LIST_TEMPLATE, actor=actor, status=http_status,
-        types=await _type_labels(ctx, actor), can_draft="contract.draft" in actor.capabilities,
-        **_labels(), **context,
+        types=await type_labels(ctx, actor), can_draft="contract.draft" in actor.capabilities,
+        **labels(), **context,
     )
-
-
-# ---- drafting --------------------------------------------------------------------------------
-
-DRAFT_TEMPLATE = "contracts/new.html"
-
-
-async def _draft_page(
-    request: Request,
-    ctx: AppContext,
-    actor: Actor,
-    *,
-    draft: page_forms.DraftForm,
-    errors: dict[str, str] | None = None,
-    preview: schemas.ContractPreview | None = None,
-    status: int = 200,
-    strict_customer: bool = False,
-) -> Template:
-    """The form with the types this role may draft and the price standard in force today.
-
-    On the way in (``strict_customer``) another branch's customer is the 404 page; a number
-    typed into the form is checked by the service and refused next to the field instead.
-    """
-    account_no = draft.values["account_no"].strip()
-    customer = None
-    if account_no:
-        try:
-            customer = await accounts.get_customer(ctx=ctx, actor=actor, account_no=account_no)
-        except NotFound:
-            if strict_customer:
-                raise
-    types = [
-        t for t in await catalogue.list_types(ctx=ctx, actor=actor)
-        if t.active and actor.role in DRAFTER_ROLES.get(t.family, ())
-    ]
-    if not draft.values["type"] and types:
-        draft.values["type"] = types[0].code
-    standards = await pricing.list_price_standards(ctx=ctx, actor=actor, on=ctx.now().date())
-    errors = errors or {}
-    return await render(
-        request,
-        DRAFT_TEMPLATE,
-        actor=actor,
-        status=status,
-        page_path="/contracts/new" + (f"?account_no={quote(account_no)}" if account_no else ""),
-        customer=customer,
-        types=types,
-        families={t.code: t.family for t in types},
-        standards=standards,
-        draft=draft,
-        installment_rows=range(page_forms.INSTALLMENT_ROWS),
-        errors=errors,
-        error_labels={key: page_forms.error_label(key) for key in errors},
-        preview=preview,
-        **_labels(),
-    )
-
-
-@get("/contracts/new", include_in_schema=False)
-async def draft_form(request: Request, ctx: AppContext, actor: Actor) -> Template:
-    # Show the refusal before the clerk fills a whole form; draft_contract checks again.
-    require(actor, "contract.draft")
-    account_no = (request.query_params.get("account_no") or "").strip()[:16]
-    return await _draft_page(
-        request, ctx, actor, draft=page_forms.blank_form(account_no=account_no), strict_customer=bool(account_no)
-    )
-
-
-@post("/contracts/new", include_in_schema=False)
-async def draft_or_preview(request: Request, ctx: AppContext, actor: Actor, origin: Origin) -> Template | Redirect:
-    """计算费用与审批流程 (preview_contract, nothing saved) or 保存草稿 (draft_contract)."""
-    form = await request.form()
-    draft = page_forms.read_form(form)
-    submitted, unreadable = page_forms.to_create(draft)
-    if submitted is None:
-        return await _draft_page(request, ctx, actor, draft=draft, errors=unreadable, status=422)
-    try:
-        if form.get("action") == "save":
-            contract = await service.draft_contract(ctx=ctx, actor=actor, data=submitted.data, origin=origin)
-            return see_other(f"/contracts/{quote(contract.contract_no)}?done=contract_drafted")
-        preview = await service.preview_contract(ctx=ctx, actor=actor, data=submitted.data)
-    except (InvalidInput, Conflict, NotFound) as exc:
-        # NotFound here is an unknown type or customer typed into the form, not a page to hide.
-        return await _draft_page(
-            request, ctx, actor, draft=draft, errors=page_forms.form_errors(exc, submitted), status=status_for(exc)
-        )
-    return await _draft_page(request, ctx, actor, draft=draft, preview=preview)
 
 
 # ---- the contract page -----------------------------------------------------------------------
@@ -198,8 +80,18 @@ DETAIL_TEMPLATE = "contracts/detail.html"
 
 def _previous_rounds(contract: schemas.Contract) -> list[schemas.ApprovalStepOut]:
     """Decisions of earlier submissions (a rejection or return, then a new chain)."""
-    current = contract.approval_chain[0].round if contract.approval_chain else None
-    return [s for s in contract.approval_history if current is None or s.round < current]
+    return [s for s in contract.approval_history if s.round < contract.approval_round]
+
+
+def _sent_back(contract: schemas.Contract) -> schemas.ApprovalStepOut | None:
+    """The rejection or return that put this draft back for revision, to say who and how.
+
+    None for a draft never submitted; the reason itself is the contract's status_reason.
+    """
+    if contract.status != "draft":
+        return None
+    return next((s for s in reversed(contract.approval_history)
+                 if s.round == contract.approval_round and s.decision in ("reject", "return")), None)
 
 
 def _pending_step(contract: schemas.Contract) -> schemas.ApprovalStepOut | None:
@@ -213,9 +105,11 @@ def _actions(contract: schemas.Contract, actor: Actor) -> dict[str, Any]:
     caps = actor.capabilities
     pending = _pending_step(contract)
     outstanding = (contract.amount_fen or 0) - contract.paid_fen
+    may_draft = "contract.draft" in caps and actor.role in DRAFTER_ROLES.get(contract.family, ())
     return {
-        "can_submit": contract.status == "draft" and "contract.draft" in caps
-        and actor.role in DRAFTER_ROLES.get(contract.family, ()),
+        # Editing and submitting a draft belong to the same roles (revise_draft and submit check it).
+        "can_submit": contract.status == "draft" and may_draft,
+        "can_edit": contract.status == "draft" and may_draft,
         "can_decide": pending is not None and "contract.decide" in caps and pending.role == actor.role
         and contract.drafted_by != actor.username,
         "can_sign": contract.status == "approved" and "contract.sign" in caps
@@ -251,14 +145,15 @@ async def _contract_page(
         c=contract,
         company_name=ctx.settings.company_name,
         branch_name=branch.name if branch else contract.branch,
-        types=await _type_labels(ctx, actor),
+        types=await type_labels(ctx, actor),
         previous_rounds=_previous_rounds(contract),
+        sent_back=_sent_back(contract),
         errors=errors or {},
         values=values or {},
         target_options=[(to, i18n.label(lang, TRANSITION_LABELS.get(to, STATUS_LABELS[to]))) for to in actions["targets"]],
         channel_options=[(key, i18n.label(lang, pair)) for key, pair in ledger.CHANNELS.items()],
         **actions,
-        **_labels(),
+        **labels(),
     )
 
 
@@ -348,7 +243,7 @@ async def record_payment(
         )
     except (InvalidInput, Conflict) as exc:
         return await _refused(request, ctx, actor, contract_no, "payment", exc, values, {"amount_fen": "amount"})
-    return see_other(f"/contracts/{quote(contract_no)}?done=payment_recorded#ledger")
+    return see_other(f"/contracts/{quote(contract_no)}?done=payment_recorded#payments")
 
 
 @get("/contracts/{contract_no:str}/document.pdf", include_in_schema=False)
@@ -369,30 +264,20 @@ async def contract_pdf(ctx: AppContext, actor: Actor, origin: Origin, contract_n
 # ---- the approval inbox ----------------------------------------------------------------------
 
 
-def _days_overdue(item: schemas.InboxItem, *, allowed_days: int) -> int:
-    """Whole days past the allowed wait, counted like the inbox's waiting days; 1 on the first day late."""
-    if not item.overdue:
-        return 0
-    return max(1, item.waiting_days - allowed_days)
-
-
 @get("/approvals", include_in_schema=False)
 async def approval_inbox(request: Request, ctx: AppContext, actor: Actor) -> Template:
     """审批待办: what waits for my role, oldest first; roles that decide nothing see it empty."""
     page = _page_number(request.query_params.get("page"))
     result = await inbox.inbox(ctx=ctx, actor=actor, page=page)
-    allowed_days = ctx.settings.overdue_days(actor.role)
-    rows = [(item, _days_overdue(item, allowed_days=allowed_days)) for item in result.items]
     return await render(
-        request, "contracts/inbox.html", actor=actor, result=result, rows=rows, page=page,
-        page_size=inbox.PAGE_SIZE, allowed_days=allowed_days, types=await _type_labels(ctx, actor), **_labels(),
+        request, "contracts/inbox.html", actor=actor, result=result, page=page,
+        page_size=inbox.PAGE_SIZE, types=await type_labels(ctx, actor), **labels(),
     )
 
 
 ROUTES = [
     contract_list,
-    draft_form,
-    draft_or_preview,
+    *draft_pages.ROUTES,
     contract_detail,
     submit,
     decide,

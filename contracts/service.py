@@ -225,9 +225,16 @@ def _fee_line_out(line: Any) -> schemas.FeeLineOut:
                               quantity=quantity, amount_fen=get("amount_fen"))
 
 
-async def preview_contract(*, ctx: AppContext, actor: Actor, data: schemas.ContractCreate) -> schemas.ContractPreview:
-    """Everything drafting checks and computes, nothing written: the form shows fee and chain before submission."""
-    ctype, customer, priced = await _validated(ctx, actor, data)
+async def preview_contract(
+    *, ctx: AppContext, actor: Actor, data: schemas.ContractCreate, revising: str | None = None
+) -> schemas.ContractPreview:
+    """Everything drafting checks and computes, nothing written: the form shows fee and chain before submission.
+
+    ``revising`` names the draft being edited: its own budget estimate is not "already used",
+    exactly as revise_draft will see it.
+    """
+    revising_id = (await _load(ctx, actor, revising))["id"] if revising else None
+    ctype, customer, priced = await _validated(ctx, actor, data, revising=revising_id)
     facts = await _chain_facts(family=ctype["family"], customer=customer, payment_kind=priced.payment_kind,
                                property_dispute=data.property_dispute)
     chain = approval.approval_chain(facts=facts)
@@ -336,11 +343,7 @@ async def revise_draft(
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         row = await _load(ctx, actor, contract_no, lock=True)
-        if row["status"] != "draft":
-            raise lifecycle.NotDraft(
-                f"只有草稿可以修改，合同当前状态为 {label(lifecycle.STATUS_LABELS.get(row['status']))} / "
-                f"Only drafts can be revised; this contract is {row['status']}"
-            )
+        lifecycle.check_revisable(status=row["status"])
         if expected_version is not None and expected_version != row["version"]:
             raise StaleContract("合同已被他人修改，请刷新后重试 / Someone else changed this contract; reload and retry",
                                 field="version")

@@ -59,7 +59,8 @@
     var kinds = form.querySelectorAll("input[name=payment_kind]");
     function sync() {
       var option = type ? type.options[type.selectedIndex] : null;
-      var family = option ? option.getAttribute("data-family") : null;
+      // The edit form has no type to choose: its fixed family is on the form itself.
+      var family = option ? option.getAttribute("data-family") : form.getAttribute("data-family");
       form.querySelectorAll("[data-family-only]").forEach(function (part) {
         part.hidden = family !== null && part.getAttribute("data-family-only") !== family;
       });

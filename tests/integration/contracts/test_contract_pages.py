@@ -1,8 +1,9 @@
 """The contract pages over the contract services (SPEC §3; R-CT-04..06, R-CT-10, R-CT-11, R-BL-07, R-PM-01, R-PM-03).
 
 The pages share the API's services, so these tests check what the page layer adds: the draft
-form with its preview, inline errors mapped to the form's rows, the inbox and its navigation
-badge, the decision form, the 404 page for another branch and links shown by role.
+form with its preview, inline errors mapped to the form's rows, the edit form of a draft, the
+inbox and its navigation badge, the decision form, the 404 page for another branch, payments
+and links shown by role.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 
 from contracts.tables import ApprovalStep, Contract, FeePayment
 from crm.audit.tables import AuditEvent
-from tests.integration.contracts.conftest import installation, installments
+from tests.integration.contracts.conftest import INSTALLATION_FEN, installation, installments
 from tests.integration.test_pages import page_login, submit, text_of
 
 TERMS = "甲方为乙方安装户内燃气管道及设施，乙方按约定支付安装费用。工程验收合格后通气。"
@@ -183,6 +184,207 @@ class TestDraftForm:
         assert "不得多收或少收" not in text_of(refused.text)
 
 
+def version_of(page_html: str) -> str:
+    """The contract version the edit form carries in its hidden field."""
+    match = re.search(r'<input type="hidden" name="version" value="(\d+)">', page_html)
+    assert match, "the edit form has no version"
+    return match.group(1)
+
+
+async def returned_for_revision(client, as_role, account_no: str, reason: str = "请增加报警器") -> str:
+    """A commercial installation submitted, then returned by the market manager with a reason."""
+    no = await api_submitted(client, as_role, account_no)
+    returned = await client.post(f"/api/v1/contracts/{no}/decisions", headers=await as_role("market"),
+                                 json={"decision": "return", "reason": reason})
+    assert returned.status_code == 200, returned.text
+    return no
+
+
+class TestEditDraft:
+    async def test_a_returned_contract_shows_why_and_offers_the_edit_form_filled_from_it(
+        self, client, as_role, open_customer, price_standard
+    ):
+        """R-CT-10/11: back to draft with the reason; the form holds what was saved, type and customer fixed."""
+        await price_standard()
+        account_no = await open_customer("commercial")
+        no = await returned_for_revision(client, as_role, account_no)
+        await page_login(client, "frontdesk")
+
+        page = await client.get(f"/contracts/{no}")
+        form = await client.get(f"/contracts/{no}/edit")
+
+        notice = text_of(re.search(r'<div class="notice notice-warn" role="status" id="returned-notice">.*?</div>',
+                                   page.text, re.S).group(0))
+        assert "合同已退回草稿，原因： 请增加报警器" in notice
+        assert "退回修改" in notice and "张伟" in notice
+        assert page.text.count(f'href="/contracts/{no}/edit"') == 2  # in the notice and in the side column
+        assert "修改草稿" in text_of(page.text)
+        assert form.status_code == 200
+        assert 'value="1"' in form.text and 'id="f-qty-GD-DN25" name="qty-GD-DN25" value="12.5"' in form.text
+        assert TERMS in form.text
+        assert version_of(form.text) == str((await Contract.select(Contract.version).first())["version"])
+        assert '<select id="f-type"' not in form.text and 'name="account_no" value="' + account_no in form.text
+        assert f'action="/contracts/{no}/edit"' in form.text
+        assert "保存修改" in text_of(form.text) and "保存草稿" not in text_of(form.text)
+
+    async def test_the_edit_form_and_the_payments_speak_english_too(self, client, as_role, open_customer, price_standard):
+        await price_standard()
+        no = await returned_for_revision(client, as_role, await open_customer("commercial"))
+        await page_login(client, "frontdesk")
+        await client.get("/lang", params={"to": "en", "next": "/"})
+
+        page = await client.get(f"/contracts/{no}")
+        form = await client.get(f"/contracts/{no}/edit")
+
+        assert "Sent back to draft. Reason: 请增加报警器" in text_of(page.text)
+        assert "Return for revision" in text_of(page.text) and "Edit draft" in text_of(page.text)
+        assert "Save changes" in text_of(form.text) and "The type and the customer cannot change" in text_of(form.text)
+        assert not re.search(r"\b(edit_draft|contract|payments)\.[a-z_]+\b", text_of(page.text) + text_of(form.text))
+
+    async def test_an_edited_returned_contract_is_repriced_and_resubmitted_in_a_new_round(
+        self, client, as_role, open_customer, price_standard
+    ):
+        """R-CT-06: the fee is computed again; R-CT-10: the new submission starts a fresh chain (round 2)."""
+        await price_standard()
+        account_no = await open_customer("commercial")
+        no = await returned_for_revision(client, as_role, account_no)
+        await page_login(client, "frontdesk")
+        version = version_of((await client.get(f"/contracts/{no}/edit")).text)
+        edited = draft_form(account_no, **{"qty-BJ-01": "1"}, version=version)
+
+        preview = await submit(client, f"/contracts/{no}/edit", edited, form_page=f"/contracts/{no}/edit")
+        amount_after_preview = (await Contract.select(Contract.amount_fen).first())["amount_fen"]
+        saved = await submit(client, f"/contracts/{no}/edit", {**edited, "action": "save"},
+                             form_page=f"/contracts/{no}/edit")
+        page = await client.get(saved.headers["location"])
+        resubmitted = await submit(client, f"/contracts/{no}/submit", {}, form_page=f"/contracts/{no}")
+        after = await client.get(f"/contracts/{no}")
+
+        assert preview.status_code == 200, text_of(preview.text)
+        assert "¥4,318.75" in text_of(re.search(r'<section class="card preview-card".*?</section>', preview.text,
+                                                re.S).group(0))  # + one gas alarm at ¥450.00
+        assert "保存修改" in text_of(preview.text) and version_of(preview.text) == version
+        assert amount_after_preview == INSTALLATION_FEN  # a preview writes nothing
+        assert saved.status_code == 303 and saved.headers["location"] == f"/contracts/{no}?done=contract_revised"
+        assert "草稿已修改" in text_of(page.text) and "¥4,318.75" in text_of(page.text)
+        assert "可燃气体报警器" in text_of(page.text)
+        assert await AuditEvent.count().where(AuditEvent.action == "contract.revise") == 1
+        assert resubmitted.headers["location"] == f"/contracts/{no}?done=contract_submitted"
+        steps = await ApprovalStep.select(ApprovalStep.approval_round, ApprovalStep.status).order_by(ApprovalStep.id)
+        assert [(s["approval_round"], s["status"]) for s in steps] == [(1, "returned"), (2, "pending")]
+        earlier = text_of(re.search(r'<table class="table table-compact" id="previous-rounds">.*?</table>', after.text,
+                                    re.S).group(0))
+        assert "第 1 次提交" in earlier and "请增加报警器" in earlier
+        assert 'id="returned-notice"' not in after.text and f'href="/contracts/{no}/edit"' not in after.text
+
+    async def test_a_stale_version_shows_the_conflict_on_the_form_and_changes_nothing(
+        self, client, as_role, open_customer, price_standard
+    ):
+        """Two clerks on one draft: the second save over a form filled before the first is refused (409)."""
+        await price_standard()
+        account_no = await open_customer("residential")
+        desk = await as_role("frontdesk")
+        no = (await client.post("/api/v1/contracts", json=installation(account_no), headers=desk)).json()["contract_no"]
+        await page_login(client, "frontdesk")
+        version = version_of((await client.get(f"/contracts/{no}/edit")).text)
+        meanwhile = await client.patch(f"/api/v1/contracts/{no}", headers=desk, json={
+            **installation(account_no, price_items=[{"code": "AZ-RES", "quantity": 1}]), "version": int(version)})
+        assert meanwhile.status_code == 200, meanwhile.text
+
+        response = await submit(client, f"/contracts/{no}/edit",
+                                draft_form(account_no, action="save", **{"qty-BJ-01": "2"}, version=version),
+                                form_page=f"/contracts/{no}/edit")
+
+        assert response.status_code == 409
+        error = re.search(r'<p class="field-error" id="f-version-error">([^<]+)</p>', response.text)
+        assert error and "合同已被他人修改" in error.group(1)
+        assert "合同已被他人修改" in text_of(re.search(r'id="error-summary".*?</div>', response.text, re.S).group(0))
+        assert version_of(response.text) == version  # stays stale until reloaded
+        assert 'name="qty-BJ-01" value="2"' in response.text  # what was typed is kept
+        row = await Contract.select(Contract.amount_fen, Contract.version).first()
+        assert row == {"amount_fen": 280_000, "version": int(version) + 1}  # the other clerk's change stands
+        assert await AuditEvent.count().where(AuditEvent.action == "contract.revise") == 1
+
+    async def test_a_contract_under_approval_has_no_edit_link_and_its_edit_page_refuses(
+        self, client, as_role, open_customer, price_standard
+    ):
+        """Only a draft is revised: what is under approval is what the approvers see."""
+        await price_standard()
+        account_no = await open_customer("commercial")
+        no = await api_submitted(client, as_role, account_no)
+        await page_login(client, "frontdesk")
+
+        page = await client.get(f"/contracts/{no}")
+        form = await client.get(f"/contracts/{no}/edit")
+        saved = await submit(client, f"/contracts/{no}/edit",
+                             draft_form(account_no, action="save", **{"qty-BJ-01": "1"}, version="2"),
+                             form_page=f"/contracts/{no}")
+
+        assert f"/contracts/{no}/edit" not in page.text and "修改草稿" not in text_of(page.text)
+        assert form.status_code == 409 and "只有草稿可以修改" in text_of(form.text)
+        assert saved.status_code == 409 and "只有草稿可以修改" in text_of(saved.text)
+        row = await Contract.select(Contract.status, Contract.amount_fen).first()
+        assert row == {"status": "pending_approval", "amount_fen": INSTALLATION_FEN}
+
+    async def test_the_approver_and_other_branches_get_no_edit_form(self, client, as_role, open_customer, price_standard):
+        """R-PM-01: the market manager decides, the front desk drafts; R-PM-03: XC does not see DC's draft."""
+        await price_standard()
+        no = await returned_for_revision(client, as_role, await open_customer("commercial"))
+        await page_login(client, "market")
+        manager_page = await client.get(f"/contracts/{no}")
+        manager_form = await client.get(f"/contracts/{no}/edit")
+        await page_login(client, "frontdesk2")
+
+        other_branch = await client.get(f"/contracts/{no}/edit")
+
+        assert manager_page.status_code == 200 and f"/contracts/{no}/edit" not in manager_page.text
+        assert manager_form.status_code == 403
+        assert other_branch.status_code == 404
+
+    async def test_an_edit_priced_on_its_own_budget_estimate_previews_and_saves(self, client, as_role, open_customer):
+        """R-CT-06: the draft's own estimate is not "already used" by the draft being edited."""
+        account_no = await open_customer("collective")
+        recorded = await client.post("/api/v1/budget-estimates", headers=await as_role("finance"), json={
+            "ref": "YS-2026-0007", "account_no": account_no, "amount_fen": 1_234_500, "description": "庭院管网预算"})
+        assert recorded.status_code == 201, recorded.text
+        drafted = await client.post("/api/v1/contracts", headers=await as_role("frontdesk"), json={
+            "type": "installation", "account_no": account_no, "terms": TERMS, "budget_estimate_ref": "YS-2026-0007"})
+        no = drafted.json()["contract_no"]
+        await page_login(client, "frontdesk")
+        form = await client.get(f"/contracts/{no}/edit")
+        edited = draft_form(account_no, **{"qty-AZ-RES": "", "qty-GD-DN25": ""}, budget_estimate_ref="YS-2026-0007",
+                            terms=TERMS + "工期三十天。", version=version_of(form.text))
+
+        preview = await submit(client, f"/contracts/{no}/edit", edited, form_page=f"/contracts/{no}/edit")
+        saved = await submit(client, f"/contracts/{no}/edit", {**edited, "action": "save"},
+                             form_page=f"/contracts/{no}/edit")
+
+        assert 'name="budget_estimate_ref" type="text" value="YS-2026-0007"' in form.text
+        assert preview.status_code == 200, text_of(preview.text)
+        assert "¥12,345.00" in text_of(preview.text) and "已用于合同" not in text_of(preview.text)
+        assert saved.status_code == 303, text_of(saved.text)
+        assert (await Contract.select(Contract.terms).first())["terms"].endswith("工期三十天。")
+
+    async def test_unreadable_edits_are_refused_inline_before_any_service_call(
+        self, client, as_role, open_customer, price_standard
+    ):
+        await price_standard()
+        account_no = await open_customer("residential")
+        no = (await client.post("/api/v1/contracts", json=installation(account_no),
+                                headers=await as_role("frontdesk"))).json()["contract_no"]
+        await page_login(client, "frontdesk")
+
+        unreadable = await submit(client, f"/contracts/{no}/edit",
+                                  draft_form(account_no, action="save", **{"qty-GD-DN25": "twelve"}, version="1"),
+                                  form_page=f"/contracts/{no}/edit")
+        versionless = await submit(client, f"/contracts/{no}/edit", draft_form(account_no, action="save"),
+                                   form_page=f"/contracts/{no}/edit")
+
+        assert unreadable.status_code == 422 and 'id="f-qty-GD-DN25-error"' in unreadable.text
+        assert versionless.status_code == 422 and 'id="f-version-error"' in versionless.text
+        assert (await Contract.select(Contract.version).first())["version"] == 1
+
+
 class TestInbox:
     async def test_the_inbox_lists_what_waits_oldest_first_and_the_badge_counts_it(
         self, client, login, as_role, open_customer, price_standard, clock
@@ -340,6 +542,15 @@ class TestContractPage:
         assert paid.status_code == 303
         assert await FeePayment.count() == 1
         assert "¥2,868.75" in text_of(page.text)  # outstanding after ¥1,000.00
+        payments = text_of(re.search(r'<table class="table table-compact" id="payment-records">.*?</table>', page.text,
+                                     re.S).group(0))
+        assert "收款记录" in text_of(page.text)
+        assert "2026-11-25" in payments and "1,000.00" in payments and "微信支付" in payments and "WX-1" in payments
+        assert "frontdesk" in payments
+        assert paid.headers["location"] == f"/contracts/{no}?done=payment_recorded#payments"
+        parties = text_of(re.search(r'<section class="card" aria-labelledby="parties-title">.*?</section>', page.text,
+                                    re.S).group(0))
+        assert parties.count("王丽") == 2  # drafted and signed by the front desk, by name
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
         assert pdf.headers["content-disposition"] == f'attachment; filename="contract-{no}.pdf"'
 

@@ -29,6 +29,7 @@ from contracts.lifecycle import (
     WrongRole,
     allowed_targets,
     check_decision_reason,
+    check_revisable,
     check_sign,
     check_transition,
     current_step,
@@ -324,3 +325,20 @@ class TestSign:
 
         assert caught.value.code == "contract.not_approved"
         assert isinstance(caught.value, Conflict)
+
+
+class TestRevise:
+    def test_a_draft_may_be_revised(self) -> None:
+        """A returned or rejected contract is a draft again, so this covers revision after a decision."""
+
+        check_revisable(status="draft")
+
+    @pytest.mark.parametrize("status", [s for s in STATUSES if s != "draft"])
+    def test_anything_else_may_not_be_revised(self, status: str) -> None:
+        """What is under approval or signed is what the approvers saw: no edits around the chain."""
+
+        with pytest.raises(NotDraft) as caught:
+            check_revisable(status=status)
+
+        assert caught.value.code == "contract.not_draft"
+        assert STATUS_LABELS[status][0] in caught.value.message
