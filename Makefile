@@ -31,6 +31,7 @@ bench: install
 	$(BIN)/python -m tests.bench.run --scale $(SCALE)
 	$(BIN)/python -m tests.bench.scale --scale $(SCALE)
 	$(BIN)/python -m tests.bench.mixed --scale $(SCALE)
+	$(BIN)/python -m tests.bench.contract_benchmarks
 
 clean:
 	rm -rf $(VENV) var
