@@ -25,7 +25,7 @@ def _mine(actor: Actor):
     where = (
         (ApprovalStep.role == actor.role)
         & (ApprovalStep.status == "pending")
-        & (ApprovalStep.contract.drafted_by != actor.staff_id)
+        & (ApprovalStep.drafter != actor.staff_id)
     )
     if not actor.all_branches:
         where = where & (ApprovalStep.branch == actor.branch_id)

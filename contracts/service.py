@@ -536,7 +536,7 @@ async def submit(*, ctx: AppContext, actor: Actor, contract_no: str, origin: Ori
             await ApprovalStep.insert(*(
                 ApprovalStep(
                     contract=row["id"], approval_round=round_, seq=step.seq, role=step.role, status=step.status,
-                    reasons=",".join(chain[step.seq - 1].reasons), branch=row["branch"],
+                    reasons=",".join(chain[step.seq - 1].reasons), branch=row["branch"], drafter=row["drafted_by"],
                     pending_since=now if step.status == "pending" else None,
                 )
                 for step in state.steps

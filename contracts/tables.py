@@ -139,8 +139,10 @@ class ApprovalStep(Table, tablename="approval_step"):
     # waiting | pending | approved | rejected | returned | cancelled
     status = Varchar(length=16)
     reasons = Varchar(length=200)  # the rule keys that put this step in the chain
-    # Copied from the contract so the inbox filters without a join.
+    # Copied from the contract so the inbox filters without a join: by scope, and leaving out
+    # the reader's own drafts (they may not decide them, R-CT-10).
     branch = ForeignKey(references=Branch, on_delete=OnDelete.restrict, null=False)
+    drafter = ForeignKey(references=Staff, on_delete=OnDelete.restrict, null=False)
     pending_since = Timestamptz(null=True, default=None)
     decided_by = ForeignKey(references=Staff, on_delete=OnDelete.restrict, null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)

@@ -1721,6 +1721,30 @@ async def forwards():
     manager.add_column(
         table_class_name="ApprovalStep",
         tablename="approval_step",
+        column_name="drafter",
+        db_column_name="drafter",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Staff,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ApprovalStep",
+        tablename="approval_step",
         column_name="decided_at",
         db_column_name="decided_at",
         column_class_name="Timestamptz",

@@ -366,17 +366,12 @@ _RAW_FROM = (
 _RAW_PAGE = (
     "SELECT s.seq, s.role, s.reasons, s.pending_since, b.code, c.contract_no, t.code, t.name_zh, "
     "cu.account_no, cu.name, c.amount_fen, d.username " + _RAW_FROM +
-    "WHERE s.role = {role} AND s.status = 'pending' AND c.drafted_by <> {me}{scope} "
+    "WHERE s.role = {role} AND s.status = 'pending' AND s.drafter <> {me}{scope} "
     "ORDER BY s.pending_since, s.id LIMIT 50"
 )
-_RAW_COUNT = (
-    "SELECT count(*) FROM approval_step s JOIN contract c ON c.id = s.contract "
-    "WHERE s.role = {role} AND s.status = 'pending' AND c.drafted_by <> {me}{scope}"
-)
+_RAW_COUNT = "SELECT count(*) FROM approval_step s WHERE s.role = {role} AND s.status = 'pending' AND s.drafter <> {me}{scope}"
 # The inbox's second count: the overdue ones (the cutoff is the last parameter).
 _RAW_OVERDUE = _RAW_COUNT + " AND s.pending_since < {cutoff}"
-# Diagnostic only: the count without the join that leaves out the actor's own drafts.
-_RAW_COUNT_NO_JOIN = "SELECT count(*) FROM approval_step s WHERE s.role = {role} AND s.status = 'pending'{scope}"
 
 
 def _raw_sql(template: str, *, postgres: bool, scoped: bool) -> str:
@@ -390,10 +385,8 @@ def _raw_sql(template: str, *, postgres: bool, scoped: bool) -> str:
     return template.format(role=role, me=me, scope=scope, cutoff=cutoff)
 
 
-def _raw_args(actor, *, me: bool = True, cutoff: dt.datetime | None = None) -> tuple:
-    args: list[Any] = [actor.role]
-    if me:
-        args.append(actor.staff_id)
+def _raw_args(actor, *, cutoff: dt.datetime | None = None) -> tuple:
+    args: list[Any] = [actor.role, actor.staff_id]
     if not actor.all_branches:
         args.append(actor.branch_id)
     if cutoff is not None:
@@ -430,10 +423,9 @@ async def _measure_inbox(ctx, *, samples: int) -> dict[str, Any]:
             return raw_conn.execute(sql, args).fetchall()
 
     sql = {name: {key: _raw_sql(template, postgres=postgres, scoped=not a.all_branches)
-                  for key, template in (("page", _RAW_PAGE), ("count", _RAW_COUNT), ("overdue", _RAW_OVERDUE),
-                                        ("count_no_join", _RAW_COUNT_NO_JOIN))}
+                  for key, template in (("page", _RAW_PAGE), ("count", _RAW_COUNT), ("overdue", _RAW_OVERDUE))}
            for name, a in actors.items()}
-    series_names = ("inbox", "waiting_count", "raw_page", "raw_count", "raw_page_and_counts", "raw_count_no_join")
+    series_names = ("inbox", "waiting_count", "raw_page", "raw_count", "raw_page_and_counts")
     timings: dict[str, dict[str, list[float]]] = {name: {key: [] for key in series_names} for name in actors}
     checks: dict[str, Any] = {}
 
@@ -475,9 +467,7 @@ async def _measure_inbox(ctx, *, samples: int) -> dict[str, Any]:
                 t4 = time.perf_counter()
                 await raw_inbox(name, actor)
                 t5 = time.perf_counter()
-                await raw(sql[name]["count_no_join"], _raw_args(actor, me=False))
-                t6 = time.perf_counter()
-                for key, seconds in zip(series_names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+                for key, seconds in zip(series_names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
                     series[key].append(seconds)
     finally:
         if postgres:
@@ -487,7 +477,7 @@ async def _measure_inbox(ctx, *, samples: int) -> dict[str, Any]:
     return {
         "actors": {name: {key: _percentiles(values) for key, values in series.items()} | {"check": checks[name]}
                    for name, series in timings.items()},
-        "raw_sql": {key: {name: sql[name][key] for name in actors} for key in ("page", "count", "overdue", "count_no_join")},
+        "raw_sql": {key: {name: sql[name][key] for name in actors} for key in ("page", "count", "overdue")},
     }
 
 
@@ -643,9 +633,6 @@ def print_report(machine: dict[str, Any], config: dict[str, Any], results: dict[
         )
         console.print(f"     data: {h['data']['contract_status']}; pending at the market manager by branch "
                       f"{h['data']['pending_market_by_branch']}; steps {h['data']['steps_by_role_status']}")
-        console.print("     diagnostic, raw count without the join to contract (drafted_by): " + "; ".join(
-            f"{name} p50 {a['raw_count_no_join']['p50_ms']:.2f} ms p99 {a['raw_count_no_join']['p99_ms']:.2f} ms"
-            for name, a in h["actors"].items()))
     table = Table(title="Contract benchmarks (baselines measured in the same run)")
     for column in ("benchmark", "figure", "baseline", "ratio", "goal", "result"):
         table.add_column(column, overflow="fold")
