@@ -646,7 +646,7 @@ def print_report(machine: dict[str, Any], config: dict[str, Any], results: dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tests.bench.run import describe_machine
+    from tests.bench.run import describe_machine, write_report
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="g,h,i", help="comma-separated subset of g,h,i")
@@ -693,19 +693,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = rows_for(results)
     print_report(machine, config, results, rows)
-    report = {
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - started, 1),
-        "machine": machine,
-        "config": config,
-        "goals": GOALS,
-        "baselines": BASELINES,
-        "results": results,
-        "summary": rows,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    print(f"written: {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} ({report['seconds']} s)")
+    write_report(out=args.out, started=started, machine=machine, config=config, goals=GOALS, baselines=BASELINES,
+                 results=results, rows=rows)
     return 0
 
 

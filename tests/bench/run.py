@@ -541,21 +541,28 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = rows_for(results)
     print_report(machine, config, rows)
+    write_report(out=args.out, started=started, machine=machine, config=config, goals=GOALS, baselines=BASELINES,
+                 results=results, rows=rows)
+    return 0
+
+
+def write_report(
+    *, out: Path, started: float, machine: dict, config: dict, goals: dict, baselines: dict, results: dict, rows: list
+) -> None:
+    """The run as JSON next to the printed table, for BENCHMARKS.md and later comparison."""
     report = {
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 1),
         "machine": machine,
         "config": config,
-        "goals": GOALS,
-        "baselines": BASELINES,
+        "goals": goals,
+        "baselines": baselines,
         "results": results,
         "summary": rows,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"written: {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} "
-          f"({report['seconds']} s)")
-    return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"written: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} ({report['seconds']} s)")
 
 
 if __name__ == "__main__":
