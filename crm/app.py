@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         finally:
             await db.stop(context.engine)
 
+    from archives.api import CONTROLLERS as ARCHIVE_CONTROLLERS
     from contracts import pages as contract_pages
     from contracts.api import CONTROLLERS as CONTRACT_CONTROLLERS
     from crm.web import pages
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             CorrectionController,
             AuditController,
             *CONTRACT_CONTROLLERS,
+            *ARCHIVE_CONTROLLERS,
             *pages.routes(csrf, extra_handlers=contract_pages.ROUTES),
         ],
         dependencies={

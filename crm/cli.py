@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from pathlib import Path
 
 import typer
@@ -129,13 +130,14 @@ def audit_verify() -> None:
         raise typer.Exit(code=1)
 
 
-def _register_commands() -> None:
-    from crm import backup_cli
-    from crm.accounts import export_cli, import_cli
+# Sub-commands by module name: other packages' commands join without crm importing them
+# (dependencies point one way, ARCHITECTURE.md). Each module has register(app).
+COMMAND_MODULES = ("crm.accounts.import_cli", "crm.accounts.export_cli", "crm.backup_cli", "archives.cli")
 
-    import_cli.register(app)
-    export_cli.register(app)
-    backup_cli.register(app)
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
 
 
 _register_commands()

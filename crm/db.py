@@ -37,6 +37,7 @@ APP_MODULES = (
     # Wiring by name only (crm never imports contracts): migrations, backups and restores
     # cover every app's tables in this order, which is also foreign-key order.
     "contracts.piccolo_app",
+    "archives.piccolo_app",
 )
 
 

@@ -7,6 +7,7 @@ Each batch commits on its own; a value is readable under either key throughout.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -47,6 +48,19 @@ SEALED = (
 )
 
 
+# Other packages' sealed columns, by name (crm never imports them): "module:attribute" naming a
+# tuple of SealedColumns.
+SEALED_ELSEWHERE = ("archives.rotation:SEALED",)
+
+
+def all_sealed() -> tuple[SealedColumns, ...]:
+    extra: list[SealedColumns] = []
+    for spec in SEALED_ELSEWHERE:
+        module, _, attribute = spec.partition(":")
+        extra.extend(getattr(importlib.import_module(module), attribute))
+    return (*SEALED, *extra)
+
+
 def _stale(spec: SealedColumns, current: str):
     conditions = None
     for name in spec.columns:
@@ -59,7 +73,7 @@ def _stale(spec: SealedColumns, current: str):
 async def _count_stale(ctx: AppContext) -> int:
     current = ctx.keyring.current_key_id
     total = 0
-    for spec in SEALED:
+    for spec in all_sealed():
         total += await spec.table.count().where(_stale(spec, current))
     return total
 
@@ -67,7 +81,7 @@ async def _count_stale(ctx: AppContext) -> int:
 async def reseal_all(ctx: AppContext, *, batch: int, on_progress: Callable[[int], None]) -> int:
     current = ctx.keyring.current_key_id
     done = 0
-    for spec in SEALED:
+    for spec in all_sealed():
         table = spec.table
         last_id = 0
         while True:

@@ -56,6 +56,11 @@ class Settings:
     # roles not listed use approval_overdue_default_days.
     approval_overdue_days: dict[str, int] = field(default_factory=dict)
     approval_overdue_default_days: int = 3
+    # DA/T 22-2015 archive numbers: the fonds (全宗号) and the category code for contracts (门类).
+    archive_fonds: str = "Z001"
+    archive_category: str = "HT"
+    # Largest file accepted as an archive attachment.
+    max_upload_bytes: int = 20 * 1024 * 1024
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -81,6 +86,9 @@ class Settings:
             db_pool_size=_env_int(env, "CRM_DB_POOL_SIZE", 10),
             approval_overdue_days=_role_days(env.get("CRM_APPROVAL_OVERDUE_DAYS", "")),
             approval_overdue_default_days=_env_int(env, "CRM_APPROVAL_OVERDUE_DEFAULT_DAYS", 3),
+            archive_fonds=env.get("CRM_ARCHIVE_FONDS") or "Z001",
+            archive_category=env.get("CRM_ARCHIVE_CATEGORY") or "HT",
+            max_upload_bytes=_env_int(env, "CRM_MAX_UPLOAD_MB", 20) * 1024 * 1024,
         )
 
     def overdue_days(self, role: str) -> int:
@@ -96,3 +104,8 @@ class Settings:
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def archive_blob_dir(self) -> Path:
+        # Under files/, so `crm backup` carries the (encrypted) archive files with the database.
+        return self.files_dir / "archives"

@@ -73,10 +73,19 @@ CAPABILITY_LABELS: dict[str, tuple[str, str]] = {
     "price_standard.write": ("维护价格标准", "Maintain price standards"),
     "budget_estimate.write": ("录入预算测定金额", "Record budget estimates"),
     "contract_type.admin": ("维护合同类别", "Maintain contract types"),
+    "attachment.upload": ("上传合同资料", "Upload contract materials"),
+    "archive.handover": ("移交归档", "Hand contracts over to the archive"),
+    "archive.receive": ("接收归档", "Receive archive handovers"),
+    "archive.read": ("查阅档案（档案室）", "Read archives (archive room)"),
+    "archive.request": ("申请查(借)阅", "Request archive lookups"),
+    "archive.fixity": ("档案完整性检查", "Run archive fixity checks"),
 }
 
 _MANAGER = frozenset(
-    {"customer.read", "customer.reveal", "customer.sheet", "customer.correct.approve", "contract.read", "contract.decide"}
+    {
+        "customer.read", "customer.reveal", "customer.sheet", "customer.correct.approve", "contract.read",
+        "contract.decide", "archive.request",
+    }
 )
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -96,6 +105,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "contract.sign",
             "contract.transition",
             "fee_payment.record",
+            "attachment.upload",
+            "archive.handover",
+            "archive.request",
         }
     ),
     "market_manager": _MANAGER,
@@ -108,10 +120,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "finance": frozenset(
         {
             "customer.read", "customer.reveal", "customer.sheet", "customer.transition", "contract.read",
-            "fee_payment.record", "price_standard.write", "budget_estimate.write",
+            "fee_payment.record", "price_standard.write", "budget_estimate.write", "archive.request",
         }
     ),
-    "archivist": frozenset({"customer.read", "customer.sheet", "contract.read"}),
+    # The archive room: receives, numbers and keeps the records, and checks their integrity.
+    "archivist": frozenset(
+        {
+            "customer.read", "customer.sheet", "contract.read", "attachment.upload", "archive.receive", "archive.read",
+            "archive.fixity",
+        }
+    ),
     # Separation of duties: whoever manages accounts and keys must not also read customer data.
     # Contract types are configuration without personal data.
     "sysadmin": frozenset({"staff.admin", "contract_type.admin"}),

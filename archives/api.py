@@ -1,0 +1,145 @@
+"""Archives API under /api/v1: attachments, handovers, archive records, fixity.
+
+One service call per handler. Archive numbers contain "·": clients percent-encode it in URLs
+(%C2%B7); the path arrives decoded, and the services also accept the usual look-alikes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from archives import attachments, fixity, handover, records, schemas
+from crm.context import AppContext, Origin
+from crm.http_errors import NO_STORE
+from crm.staff.access import Actor
+
+
+@dataclass
+class AttachmentUpload:
+    """The multipart form: the file and its kind (letter, drawing, approval, budget, notice …)."""
+
+    file: UploadFile
+    kind: str = ""
+
+
+def _download(name: str, media_type: str, data: bytes) -> Response[bytes]:
+    # RFC 6266 / 5987: the stored (possibly Chinese) file name, safely encoded.
+    return Response(
+        content=data, media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store",
+                 "X-Content-Type-Options": "nosniff"},
+    )
+
+
+class AttachmentController(Controller):
+    path = "/api/v1/contracts"
+    cache_control = NO_STORE
+    tags = ["archives"]
+
+    @post("/{contract_no:str}/attachments", status_code=HTTP_201_CREATED)
+    async def upload(
+        self,
+        contract_no: str,
+        ctx: AppContext,
+        actor: Actor,
+        origin: Origin,
+        data: AttachmentUpload = Body(media_type=RequestEncodingType.MULTI_PART),
+    ) -> schemas.Attachment:
+        return await attachments.attach_file(ctx=ctx, actor=actor, contract_no=contract_no, kind=data.kind,
+                                             filename=data.file.filename or "", data=await data.file.read(),
+                                             origin=origin)
+
+    @get("/{contract_no:str}/attachments")
+    async def list_files(self, contract_no: str, ctx: AppContext, actor: Actor) -> list[schemas.Attachment]:
+        return await attachments.list_attachments(ctx=ctx, actor=actor, contract_no=contract_no)
+
+    @get("/{contract_no:str}/attachments/{file_id:str}", media_type="application/octet-stream")
+    async def download(
+        self, contract_no: str, file_id: str, ctx: AppContext, actor: Actor, origin: Origin
+    ) -> Response[bytes]:
+        meta, content = await attachments.download_contract_file(ctx=ctx, actor=actor, contract_no=contract_no,
+                                                                 file_id=file_id, origin=origin)
+        return _download(meta.filename, meta.media_type, content)
+
+
+# Ids are database integers: anything beyond them is simply not found, never an overflow.
+BATCH_ID = Parameter(ge=1, le=2**31 - 1)
+
+
+class HandoverController(Controller):
+    path = "/api/v1/archive-handovers"
+    cache_control = NO_STORE
+    tags = ["archives"]
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def create(self, data: schemas.HandoverCreate, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.Handover:
+        return await handover.create_handover(ctx=ctx, actor=actor, contract_nos=data.contract_nos, note=data.note,
+                                              origin=origin)
+
+    @get("/")
+    async def list_batches(
+        self, ctx: AppContext, actor: Actor, status: str | None = Parameter(default=None, max_length=16)
+    ) -> list[schemas.HandoverSummary]:
+        return await handover.list_handovers(ctx=ctx, actor=actor, status=status)
+
+    @get("/{batch_id:int}")
+    async def get_batch(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> schemas.Handover:
+        return await handover.get_handover(ctx=ctx, actor=actor, batch_id=batch_id)
+
+    @post("/{batch_id:int}/accept", status_code=HTTP_200_OK)
+    async def accept(self, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID) -> schemas.Handover:
+        return await handover.accept_handover(ctx=ctx, actor=actor, batch_id=batch_id, origin=origin)
+
+    @post("/{batch_id:int}/return", status_code=HTTP_200_OK)
+    async def return_batch(
+        self, data: schemas.HandoverReturn, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID
+    ) -> schemas.Handover:
+        return await handover.return_handover(ctx=ctx, actor=actor, batch_id=batch_id, reason=data.reason,
+                                              origin=origin)
+
+
+class ArchiveController(Controller):
+    path = "/api/v1/archives"
+    cache_control = NO_STORE
+    tags = ["archives"]
+
+    @get("/")
+    async def search(
+        self,
+        ctx: AppContext,
+        actor: Actor,
+        text: str | None = Parameter(query="query", default=None, max_length=60),
+        year: int | None = Parameter(default=None, ge=1900, le=2200),
+        category: str | None = Parameter(default=None, max_length=8),
+        account_no: str | None = Parameter(default=None, max_length=16),
+        contract_no: str | None = Parameter(default=None, max_length=24),
+        page: int = Parameter(default=1, ge=1, le=100_000),
+    ) -> schemas.ArchivePage:
+        return await records.search_archives(ctx=ctx, actor=actor, query=text, year=year, category=category,
+                                             account_no=account_no, contract_no=contract_no, page=page)
+
+    @post("/fixity-check", status_code=HTTP_200_OK)
+    async def fixity_check(self, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.FixityReport:
+        return await fixity.run_fixity_check(ctx=ctx, actor=actor, origin=origin)
+
+    @get("/{archive_no:str}")
+    async def get_archive(self, archive_no: str, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.Archive:
+        return await records.get_archive(ctx=ctx, actor=actor, archive_no=archive_no, origin=origin)
+
+    @get("/{archive_no:str}/files/{file_id:str}", media_type="application/octet-stream")
+    async def download(
+        self, archive_no: str, file_id: str, ctx: AppContext, actor: Actor, origin: Origin
+    ) -> Response[bytes]:
+        meta, content = await records.download_file(ctx=ctx, actor=actor, archive_no=archive_no, file_id=file_id,
+                                                    origin=origin)
+        return _download(meta.filename, meta.media_type, content)
+
+
+CONTROLLERS = [AttachmentController, HandoverController, ArchiveController]

@@ -1,0 +1,172 @@
+"""Disposal batches (销毁, R-AR-05).
+
+The archivist proposes a batch of records whose retention has run out (archives.retention);
+the general manager approves or rejects it; an approved batch is destroyed in the presence of
+two witnesses (监销人) and written to the destruction register (销毁清册), which is kept
+permanently. There is no other way to destroy a record (不得随意处置、销毁、遗失), so every
+step here refuses rather than skips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from crm.errors import Conflict, InvalidInput, PermissionDenied
+from crm.staff.roles import ROLE_LABELS
+
+__all__ = [
+    "APPROVER_ROLE",
+    "DECISIONS",
+    "DISPOSAL_STATUSES",
+    "DISPOSAL_STATUS_LABELS",
+    "MIN_WITNESSES",
+    "REASON_MAX_LENGTH",
+    "REASON_MIN_LENGTH",
+    "AlreadyDecided",
+    "NotApproved",
+    "ReasonRequired",
+    "ReasonTooLong",
+    "UnknownDecision",
+    "WitnessIsExecutor",
+    "WitnessesRequired",
+    "WrongRole",
+    "check_decision_reason",
+    "check_execute",
+    "decide",
+]
+
+DISPOSAL_STATUSES = ("proposed", "approved", "rejected", "executed")
+
+DISPOSAL_STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "proposed": ("待审批", "Proposed"),
+    "approved": ("已批准", "Approved"),
+    "rejected": ("已驳回", "Rejected"),
+    "executed": ("已销毁", "Destroyed"),
+}
+
+DECISIONS = ("approve", "reject")
+APPROVER_ROLE = "general_manager"
+MIN_WITNESSES = 2
+REASON_MIN_LENGTH, REASON_MAX_LENGTH = 2, 500
+
+
+class UnknownDecision(InvalidInput):
+    code = "disposal.unknown_decision"
+
+    def __init__(self, message: str, *, field: str | None = "decision", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
+class WrongRole(PermissionDenied):
+    code = "disposal.wrong_role"
+
+
+class AlreadyDecided(Conflict):
+    code = "disposal.already_decided"
+
+
+class ReasonRequired(InvalidInput):
+    code = "disposal.reason_required"
+
+    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
+class ReasonTooLong(InvalidInput):
+    code = "disposal.reason_too_long"
+
+    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
+class NotApproved(Conflict):
+    code = "disposal.not_approved"
+
+
+class WitnessesRequired(InvalidInput):
+    code = "disposal.witnesses_required"
+
+    def __init__(self, message: str, *, field: str | None = "witnesses", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
+class WitnessIsExecutor(InvalidInput):
+    code = "disposal.witness_is_executor"
+
+    def __init__(self, message: str, *, field: str | None = "witnesses", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
+def _status(status: str) -> tuple[str, str]:
+    if status not in DISPOSAL_STATUS_LABELS:
+        raise ValueError(f"unknown disposal status {status!r}; expected one of {DISPOSAL_STATUSES}")
+    return DISPOSAL_STATUS_LABELS[status]
+
+
+def check_decision_reason(*, decision: str, reason: str | None) -> str | None:
+    """The stripped reason to record; a rejection must tell the archivist why."""
+    cleaned = (reason or "").strip()
+    if decision != "reject" and not cleaned:
+        return None
+    if decision == "reject" and len(cleaned) < REASON_MIN_LENGTH:
+        raise ReasonRequired(
+            f"驳回须说明原因（至少 {REASON_MIN_LENGTH} 个字） / "
+            f"A rejection needs a reason of at least {REASON_MIN_LENGTH} characters"
+        )
+    if len(cleaned) > REASON_MAX_LENGTH:
+        raise ReasonTooLong(
+            f"原因最多 {REASON_MAX_LENGTH} 个字 / The reason may have at most {REASON_MAX_LENGTH} characters"
+        )
+    return cleaned
+
+
+def decide(*, status: str, actor_role: str, decision: str, reason: str | None) -> str:
+    """The batch's status after the general manager's decision."""
+    if decision not in DECISIONS:
+        raise UnknownDecision("审批意见须为同意或驳回 / The decision must be approve or reject")
+    if actor_role != APPROVER_ROLE:
+        zh, en = ROLE_LABELS[APPROVER_ROLE]
+        raise WrongRole(f"档案销毁须由{zh}审批 / Only the {en.lower()} may approve the destruction of archives")
+    if status != "proposed":
+        zh, en = _status(status)
+        raise AlreadyDecided(f"该销毁批次{zh}，不能再次审批 / This disposal batch is already {en.lower()}")
+    check_decision_reason(decision=decision, reason=reason)
+    return "approved" if decision == "approve" else "rejected"
+
+
+def _username(value: str | None) -> str:
+    # Usernames are stored stripped and lower-case (crm.staff.admin); compare them the same way.
+    return (value or "").strip().lower()
+
+
+def check_execute(*, status: str, executor_username: str, witnesses: Sequence[str]) -> tuple[str, ...]:
+    """The witnesses to sign the destruction register: stripped, lower-cased, de-duplicated in order.
+
+    Two at least; more are kept and all returned, because everyone who watched signs the
+    register. Whether each name is an active staff member is the service layer's check.
+    """
+    if status != "approved":
+        zh, en = _status(status)
+        raise NotApproved(
+            f"只有经总经理批准的销毁批次才能执行销毁，本批次{zh} / "
+            f"Only a batch approved by the general manager can be destroyed; this one is {en.lower()}"
+        )
+    if isinstance(witnesses, str):
+        raise TypeError("witnesses must be a sequence of usernames, not one string")
+    executor = _username(executor_username)
+    cleaned: dict[str, None] = {}
+    for witness in witnesses:
+        name = _username(witness)
+        if name:
+            cleaned.setdefault(name, None)
+    # Named before counting: "you cannot witness yourself" says more than "one witness short".
+    if executor in cleaned:
+        raise WitnessIsExecutor(
+            f"执行销毁的 {executor} 不能同时担任监销人 / {executor} carries out the destruction and cannot also witness it"
+        )
+    if len(cleaned) < MIN_WITNESSES:
+        raise WitnessesRequired(
+            f"销毁须有至少 {MIN_WITNESSES} 名不同的监销人在场 / "
+            f"Destruction needs at least {MIN_WITNESSES} different witnesses"
+        )
+    return tuple(cleaned)

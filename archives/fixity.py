@@ -1,0 +1,67 @@
+"""Fixity check (R-AR-04): re-read and re-hash every stored file, report what changed or vanished.
+
+Read-only towards the files; the run itself is recorded in the audit trail with its findings,
+so a check that found nothing is evidence too.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from archives import schemas
+from archives.blobstore import BlobMissing, BlobStoreError
+from archives.file_crypto import FileChanged, FileUnreadable, open_file
+from archives.storage import blob_store
+from archives.tables import ArchiveFile, ArchiveRecord
+from crm.audit import service as audit
+from crm.context import AppContext, Origin
+from crm.staff.access import Actor, require
+
+_BATCH = 200
+
+
+async def run_fixity_check(
+    *, ctx: AppContext, actor: Actor, origin: Origin, progress: Callable[[int, int], None] | None = None
+) -> schemas.FixityReport:
+    require(actor, "archive.fixity")
+    started = ctx.now()
+    store = blob_store(ctx)
+    live = ArchiveFile.wrapped_key.is_not_null()
+    total = await ArchiveFile.count().where(live)
+    numbers = {r["contract"]: r["archive_no"] for r in
+               await ArchiveRecord.select(ArchiveRecord.contract, ArchiveRecord.archive_no)}
+    problems: list[schemas.FixityProblem] = []
+    checked, last_id = 0, 0
+    while True:
+        rows = await ArchiveFile.select(*ArchiveFile.all_columns(), ArchiveFile.contract.contract_no).where(
+            live & (ArchiveFile.id > last_id)).order_by(ArchiveFile.id).limit(_BATCH)
+        if not rows:
+            break
+        for row in rows:
+            last_id = row["id"]
+            problem = None
+            try:
+                open_file(keyring=ctx.keyring, wrapped_key=row["wrapped_key"], ciphertext=store.get(row["file_id"]),
+                          file_id=row["file_id"], expected_sha256=row["sha256"])
+            except BlobMissing:
+                problem = "missing"
+            except FileChanged:
+                problem = "changed"
+            except (FileUnreadable, BlobStoreError):
+                problem = "unreadable"
+            if problem:
+                problems.append(schemas.FixityProblem(
+                    file_id=row["file_id"], archive_no=numbers.get(row["contract"]),
+                    contract_no=row["contract.contract_no"], filename=row["filename"], problem=problem,
+                ))
+            checked += 1
+            if progress:
+                progress(checked, total)
+    finished = ctx.now()
+    await audit.append_alone(
+        ctx=ctx, action="archive.fixity", actor=actor.username, origin=origin,
+        outcome="success" if not problems else "failure",
+        details={"checked": checked, "problems": [{"file_id": p.file_id, "problem": p.problem} for p in problems]},
+    )
+    return schemas.FixityReport(checked=checked, ok=checked - len(problems), problems=problems,
+                                started_at=started, finished_at=finished)

@@ -1,0 +1,167 @@
+"""Reading archive records (R-AR-03/04/06): the archive room reads them; others under a lookup grant.
+
+Every view and download is written to the access log, with the grant it was made under.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archives import schemas
+from archives.access_rules import check_grant
+from archives.attachments import read_plaintext, to_schema as attachment_schema
+from archives.numbering import parse_archive_no
+from archives.retention import RETENTION_LABELS, disposal_due_date
+from archives.tables import AccessLog, AccessRequest, ArchiveAddendum, ArchiveFile, ArchiveRecord
+from crm import db
+from crm.accounts.service import label
+from crm.audit import service as audit
+from crm.context import AppContext, Origin
+from crm.errors import NotFound
+from crm.staff.access import Actor, can, in_scope, require
+
+PAGE_SIZE = 50
+
+
+class ArchiveNotFound(NotFound):
+    code = "archive.not_found"
+
+
+_RECORD_COLUMNS = (
+    *ArchiveRecord.all_columns(),
+    ArchiveRecord.contract.contract_no,
+    ArchiveRecord.contract.contract_type.code,
+    ArchiveRecord.contract.customer.account_no,
+    ArchiveRecord.contract.customer.name,
+    ArchiveRecord.branch.code,
+    ArchiveRecord.handover.batch_no,
+    ArchiveRecord.accepted_by.username,
+)
+
+
+async def load_record(ctx: AppContext, actor: Actor, archive_no: str) -> dict[str, Any]:
+    """By its number in any accepted spelling of the middle dot; out of scope looks like missing."""
+    number = str(parse_archive_no(text=archive_no))
+    row = await ArchiveRecord.select(*_RECORD_COLUMNS).where(ArchiveRecord.archive_no == number).first()
+    if row is None or not in_scope(actor, row["branch"]):
+        raise ArchiveNotFound(f"档案 {number} 不存在 / Archive {number} not found", field="archive_no")
+    return row
+
+
+async def grant_for(ctx: AppContext, actor: Actor, record: dict[str, Any]) -> int | None:
+    """The lookup grant the actor reads under: None for the archive room, else an approved, unexpired request."""
+    if can(actor, "archive.read"):
+        return None
+    require(actor, "archive.request")
+    grant = await AccessRequest.select(AccessRequest.id, AccessRequest.valid_until).where(
+        (AccessRequest.record == record["id"]) & (AccessRequest.requester == actor.staff_id)
+        & (AccessRequest.status == "approved")
+    ).order_by(AccessRequest.valid_until, ascending=False).first()
+    check_grant(now=ctx.now(), valid_until=grant["valid_until"] if grant else None)
+    return grant["id"]
+
+
+async def log_access(
+    *, ctx: AppContext, actor: Actor, record: dict[str, Any], action: str, grant_id: int | None,
+    file_id: int | None = None,
+) -> None:
+    await AccessLog.insert(AccessLog(record=record["id"], staff=actor.staff_id, action=action, file=file_id,
+                                     request=grant_id, at=ctx.now()))
+
+
+def _to_schema(record: dict[str, Any], files: list[dict[str, Any]], addenda: list[dict[str, Any]]) -> schemas.Archive:
+    return schemas.Archive(
+        archive_no=record["archive_no"], fonds=record["fonds"], category=record["category"], year=record["year"],
+        retention=record["retention"], retention_label=label(RETENTION_LABELS.get(record["retention"])),
+        department=record["department"], item=record["item"], title=record["title"], restricted=record["restricted"],
+        status=record["status"], contract_no=record["contract.contract_no"],
+        contract_type=record["contract.contract_type.code"], account_no=record["contract.customer.account_no"],
+        customer_name=record["contract.customer.name"], branch=record["branch.code"],
+        handover_batch_no=record["handover.batch_no"], accepted_by=record["accepted_by.username"],
+        accepted_at=record["accepted_at"],
+        disposal_due=disposal_due_date(retention=record["retention"], archive_year=record["year"]),
+        files=[attachment_schema(f, record["contract.contract_no"]) for f in files],
+        addenda=[schemas.Addendum(text=a["text"], added_by=a["added_by.username"], added_at=a["added_at"])
+                 for a in addenda],
+    )
+
+
+async def _files(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return await ArchiveFile.select(*ArchiveFile.all_columns(), ArchiveFile.uploaded_by.username).where(
+        ArchiveFile.contract == record["contract"]).order_by(ArchiveFile.id)
+
+
+async def get_archive(*, ctx: AppContext, actor: Actor, archive_no: str, origin: Origin) -> schemas.Archive:
+    async with db.unit_of_work(ctx.engine):
+        record = await load_record(ctx, actor, archive_no)
+        grant = await grant_for(ctx, actor, record)
+        files = await _files(record)
+        addenda = await ArchiveAddendum.select(*ArchiveAddendum.all_columns(), ArchiveAddendum.added_by.username).where(
+            ArchiveAddendum.record == record["id"]).order_by(ArchiveAddendum.id)
+        await log_access(ctx=ctx, actor=actor, record=record, action="view", grant_id=grant)
+    return _to_schema(record, files, addenda)
+
+
+async def download_file(
+    *, ctx: AppContext, actor: Actor, archive_no: str, file_id: str, origin: Origin
+) -> tuple[schemas.Attachment, bytes]:
+    async with db.unit_of_work(ctx.engine):
+        record = await load_record(ctx, actor, archive_no)
+        grant = await grant_for(ctx, actor, record)
+        row = next((f for f in await _files(record) if f["file_id"] == file_id and f["wrapped_key"]), None)
+        if row is None:
+            raise NotFound(f"文件 {file_id} 不存在 / File {file_id} not found", field="file_id", code="attachment.not_found")
+        await log_access(ctx=ctx, actor=actor, record=record, action="file", grant_id=grant, file_id=row["id"])
+        await audit.append(ctx=ctx, action="archive.download", actor=actor.username, origin=origin,
+                           target=record["archive_no"], details={"file_id": file_id, "grant": grant})
+    return attachment_schema(row, record["contract.contract_no"]), read_plaintext(ctx, row)
+
+
+async def search_archives(
+    *, ctx: AppContext, actor: Actor, query: str | None = None, year: int | None = None,
+    category: str | None = None, account_no: str | None = None, contract_no: str | None = None,
+    customer_ids: list[int] | None = None, page: int = 1,
+) -> schemas.ArchivePage:
+    """The catalogue within the viewer's scope: metadata only, reading a record needs a grant."""
+    if not can(actor, "archive.read"):
+        require(actor, "archive.request")
+    where = []
+    if not actor.all_branches:
+        where.append(ArchiveRecord.branch == actor.branch_id)
+    if query and query.strip():
+        text = query.strip()
+        try:
+            where.append(ArchiveRecord.archive_no == str(parse_archive_no(text=text)))
+        except Exception:  # not an archive number: a prefix of one, or words of the title
+            where.append(ArchiveRecord.archive_no.like(f"{text}%") | ArchiveRecord.title.like(f"%{text}%"))
+    if year is not None:
+        where.append(ArchiveRecord.year == year)
+    if category:
+        where.append(ArchiveRecord.category == category.strip().upper())
+    if account_no:
+        where.append(ArchiveRecord.contract.customer.account_no == account_no.strip())
+    if contract_no:
+        where.append(ArchiveRecord.contract.contract_no == contract_no.strip())
+    if customer_ids is not None:
+        where.append(ArchiveRecord.contract.customer.is_in(customer_ids or [0]))
+    select = ArchiveRecord.select(
+        ArchiveRecord.archive_no, ArchiveRecord.title, ArchiveRecord.year, ArchiveRecord.retention,
+        ArchiveRecord.department, ArchiveRecord.contract.contract_no, ArchiveRecord.contract.customer.account_no,
+        ArchiveRecord.status, ArchiveRecord.accepted_at,
+    )
+    count = ArchiveRecord.count()
+    for condition in where:
+        select = select.where(condition)
+        count = count.where(condition)
+    async with db.read_only(ctx.engine):
+        total = await count
+        rows = await select.order_by(ArchiveRecord.archive_no).limit(PAGE_SIZE).offset((max(1, page) - 1) * PAGE_SIZE)
+    return schemas.ArchivePage(
+        items=[schemas.ArchiveSummary(
+            archive_no=r["archive_no"], title=r["title"], year=r["year"], retention=r["retention"],
+            department=r["department"], contract_no=r["contract.contract_no"],
+            account_no=r["contract.customer.account_no"], status=r["status"], accepted_at=r["accepted_at"],
+        ) for r in rows],
+        page=page, page_size=PAGE_SIZE, total=total,
+    )
+
