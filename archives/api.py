@@ -15,7 +15,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from archives import attachments, fixity, handover, records, schemas
+from archives import attachments, disposal, fixity, handover, lookups, records, schemas
 from crm.context import AppContext, Origin
 from crm.http_errors import NO_STORE
 from crm.staff.access import Actor
@@ -125,6 +125,14 @@ class ArchiveController(Controller):
         return await records.search_archives(ctx=ctx, actor=actor, query=text, year=year, category=category,
                                              account_no=account_no, contract_no=contract_no, page=page)
 
+    @post("/search", status_code=HTTP_200_OK)
+    async def search_by_body(self, data: schemas.ArchiveSearch, ctx: AppContext, actor: Actor) -> schemas.ArchivePage:
+        return await records.search_archives(
+            ctx=ctx, actor=actor, query=data.query, year=data.year, category=data.category,
+            account_no=data.account_no, contract_no=data.contract_no, id_number=data.id_number,
+            page=data.page,
+        )
+
     @post("/fixity-check", status_code=HTTP_200_OK)
     async def fixity_check(self, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.FixityReport:
         return await fixity.run_fixity_check(ctx=ctx, actor=actor, origin=origin)
@@ -142,4 +150,67 @@ class ArchiveController(Controller):
         return _download(meta.filename, meta.media_type, content)
 
 
-CONTROLLERS = [AttachmentController, HandoverController, ArchiveController]
+REQUEST_ID = Parameter(ge=1, le=2**31 - 1)
+
+
+class AccessRequestController(Controller):
+    path = "/api/v1/archive-access-requests"
+    cache_control = NO_STORE
+    tags = ["archives"]
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def create(
+        self, data: schemas.AccessRequestCreate, ctx: AppContext, actor: Actor, origin: Origin
+    ) -> schemas.AccessRequestOut:
+        return await lookups.request_lookup(ctx=ctx, actor=actor, archive_no=data.archive_no, purpose=data.purpose,
+                                            days=data.days, origin=origin)
+
+    @get("/")
+    async def list_requests(
+        self, ctx: AppContext, actor: Actor, mine: bool = False,
+        status: str | None = Parameter(default=None, max_length=16),
+    ) -> list[schemas.AccessRequestOut]:
+        return await lookups.list_requests(ctx=ctx, actor=actor, mine=mine, status=status)
+
+    @get("/{request_id:int}")
+    async def get_request(self, ctx: AppContext, actor: Actor, request_id: int = REQUEST_ID) -> schemas.AccessRequestOut:
+        return await lookups.get_request(ctx=ctx, actor=actor, request_id=request_id)
+
+    @post("/{request_id:int}/decisions", status_code=HTTP_200_OK)
+    async def decide(
+        self, data: schemas.AccessDecision, ctx: AppContext, actor: Actor, origin: Origin,
+        request_id: int = REQUEST_ID,
+    ) -> schemas.AccessRequestOut:
+        return await lookups.decide_request(ctx=ctx, actor=actor, request_id=request_id, decision=data.decision,
+                                            reason=data.reason, origin=origin)
+
+
+class DisposalController(Controller):
+    path = "/api/v1/disposals"
+    cache_control = NO_STORE
+    tags = ["archives"]
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def propose(self, data: schemas.DisposalCreate, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.Disposal:
+        return await disposal.propose(ctx=ctx, actor=actor, archive_nos=data.archive_nos, reason=data.reason,
+                                      origin=origin)
+
+    @get("/{batch_id:int}")
+    async def get_batch(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> schemas.Disposal:
+        return await disposal.get_disposal(ctx=ctx, actor=actor, batch_id=batch_id)
+
+    @post("/{batch_id:int}/decisions", status_code=HTTP_200_OK)
+    async def decide(
+        self, data: schemas.DisposalDecision, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID
+    ) -> schemas.Disposal:
+        return await disposal.decide(ctx=ctx, actor=actor, batch_id=batch_id, decision=data.decision,
+                                     reason=data.reason, origin=origin)
+
+    @post("/{batch_id:int}/execute", status_code=HTTP_200_OK)
+    async def execute(
+        self, data: schemas.DisposalExecution, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID
+    ) -> schemas.Disposal:
+        return await disposal.execute(ctx=ctx, actor=actor, batch_id=batch_id, witnesses=data.witnesses, origin=origin)
+
+
+CONTROLLERS = [AttachmentController, HandoverController, ArchiveController, AccessRequestController, DisposalController]

@@ -301,7 +301,8 @@ def _sniff_zip(data: bytes) -> str:
                 declared = archive.read(mimetype).decode("ascii", errors="replace").strip()
                 return _ODF_TYPES.get(declared, "zip")
             return "zip"
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, ValueError, EOFError):
+    # RuntimeError: an encrypted member; the rest: a damaged or truncated archive.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, ValueError, EOFError):
         return "unknown"
 
 

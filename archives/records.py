@@ -14,6 +14,7 @@ from archives.numbering import parse_archive_no
 from archives.retention import RETENTION_LABELS, disposal_due_date
 from archives.tables import AccessLog, AccessRequest, ArchiveAddendum, ArchiveFile, ArchiveRecord
 from crm import db
+from crm.accounts import service as accounts
 from crm.accounts.service import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
@@ -120,12 +121,18 @@ async def download_file(
 async def search_archives(
     *, ctx: AppContext, actor: Actor, query: str | None = None, year: int | None = None,
     category: str | None = None, account_no: str | None = None, contract_no: str | None = None,
-    customer_ids: list[int] | None = None, page: int = 1,
+    id_number: str | None = None, page: int = 1,
 ) -> schemas.ArchivePage:
-    """The catalogue within the viewer's scope: metadata only, reading a record needs a grant."""
+    """The catalogue within the viewer's scope: metadata only, reading a record needs a grant.
+
+    A customer's ID number is matched through its blind index (R-PM-04), never in plaintext.
+    """
     if not can(actor, "archive.read"):
         require(actor, "archive.request")
     where = []
+    if id_number and id_number.strip():
+        customer = await accounts.find_by_id_number(ctx, id_number.strip().upper())
+        where.append(ArchiveRecord.contract.customer == (customer["id"] if customer else 0))
     if not actor.all_branches:
         where.append(ArchiveRecord.branch == actor.branch_id)
     if query and query.strip():
@@ -142,8 +149,6 @@ async def search_archives(
         where.append(ArchiveRecord.contract.customer.account_no == account_no.strip())
     if contract_no:
         where.append(ArchiveRecord.contract.contract_no == contract_no.strip())
-    if customer_ids is not None:
-        where.append(ArchiveRecord.contract.customer.is_in(customer_ids or [0]))
     select = ArchiveRecord.select(
         ArchiveRecord.archive_no, ArchiveRecord.title, ArchiveRecord.year, ArchiveRecord.retention,
         ArchiveRecord.department, ArchiveRecord.contract.contract_no, ArchiveRecord.contract.customer.account_no,

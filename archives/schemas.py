@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
 
@@ -132,3 +133,86 @@ class FixityReport(msgspec.Struct, kw_only=True):
     problems: list[FixityProblem]
     started_at: dt.datetime
     finished_at: dt.datetime
+
+
+class AccessRequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    archive_no: str
+    purpose: str | None = None
+    days: int = 7
+
+
+class AccessDecision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    decision: str
+    reason: str | None = None
+
+
+class AccessRequestOut(msgspec.Struct, kw_only=True):
+    id: int
+    request_no: str
+    archive_no: str
+    requester: str
+    purpose: str
+    days: int
+    restricted: bool
+    status: str
+    status_label: str
+    awaiting_role: str | None
+    requested_at: dt.datetime
+    archivist: str | None
+    archivist_at: dt.datetime | None
+    general_manager: str | None
+    general_manager_at: dt.datetime | None
+    decision_reason: str | None
+    valid_until: dt.datetime | None
+
+
+class DisposalCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    archive_nos: list[str]
+    reason: str | None = None
+
+
+class DisposalDecision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    decision: str
+    reason: str | None = None
+
+
+class DisposalExecution(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    witnesses: list[str]
+
+
+class DisposalRecord(msgspec.Struct, kw_only=True):
+    archive_no: str
+    title: str
+    retention: str
+    year: int
+    status: str
+    due: dt.date | None
+
+
+class Disposal(msgspec.Struct, kw_only=True):
+    id: int
+    batch_no: str
+    status: str
+    status_label: str
+    reason: str
+    proposed_by: str
+    proposed_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    executed_by: str | None
+    executed_at: dt.datetime | None
+    witnesses: list[str]
+    records: list[DisposalRecord]
+
+
+class ArchiveSearch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """For lookups by a customer's ID number, which never travels in a URL."""
+
+    query: Annotated[str, msgspec.Meta(max_length=60)] | None = None
+    year: Annotated[int, msgspec.Meta(ge=1900, le=2200)] | None = None
+    category: Annotated[str, msgspec.Meta(max_length=8)] | None = None
+    account_no: Annotated[str, msgspec.Meta(max_length=16)] | None = None
+    contract_no: Annotated[str, msgspec.Meta(max_length=24)] | None = None
+    id_number: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    page: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1

@@ -79,6 +79,9 @@ CAPABILITY_LABELS: dict[str, tuple[str, str]] = {
     "archive.read": ("查阅档案（档案室）", "Read archives (archive room)"),
     "archive.request": ("申请查(借)阅", "Request archive lookups"),
     "archive.fixity": ("档案完整性检查", "Run archive fixity checks"),
+    "archive.access.decide": ("审批查(借)阅", "Decide archive lookups"),
+    "archive.dispose": ("提出并执行档案销毁", "Propose and carry out archive disposal"),
+    "archive.dispose.approve": ("批准档案销毁", "Approve archive disposal"),
 }
 
 _MANAGER = frozenset(
@@ -114,7 +117,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # The VP drafts take-or-pay contracts (第四条); which family each role may draft or sign
     # is contracts.approval's business, not a capability.
     "operations_vp": _MANAGER | {"contract.draft", "contract.transition"},
-    "general_manager": _MANAGER | {"customer.transition", "contract.sign", "contract.transition"},
+    # The general manager also authorises lookups of restricted archives and every destruction (R-AR-05/06).
+    "general_manager": _MANAGER | {
+        "customer.transition", "contract.sign", "contract.transition", "archive.access.decide", "archive.dispose.approve",
+    },
     # Finance freezes accounts in arrears and closes settled ones, and keeps the price standards
     # and the budget department's estimates the installation fees are computed from (R-CT-06).
     "finance": frozenset(
@@ -127,7 +133,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "archivist": frozenset(
         {
             "customer.read", "customer.sheet", "contract.read", "attachment.upload", "archive.receive", "archive.read",
-            "archive.fixity",
+            "archive.fixity", "archive.access.decide", "archive.dispose",
         }
     ),
     # Separation of duties: whoever manages accounts and keys must not also read customer data.

@@ -40,13 +40,13 @@ def finished_contract(client, as_role, open_customer, price_standard):  # noqa: 
     """A residential installation taken through to fulfilled by the front desk."""
     state = {"standard": False}
 
-    async def make(*, fulfil: bool = True) -> str:
+    async def make(*, fulfil: bool = True, **overrides) -> str:
         if not state["standard"]:
             await price_standard()
             state["standard"] = True
         desk = await as_role("frontdesk")
         account_no = await open_customer("residential")
-        response = await client.post("/api/v1/contracts", json=installation(account_no), headers=desk)
+        response = await client.post("/api/v1/contracts", json=installation(account_no, **overrides), headers=desk)
         assert response.status_code == 201, response.text
         no = response.json()["contract_no"]
         await client.post(f"/api/v1/contracts/{no}/submit", headers=desk)

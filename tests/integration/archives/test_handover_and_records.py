@@ -212,3 +212,26 @@ class TestKeyRotation:
         assert blob_store(ctx).get(file_id) == blob_before
         fetched = await client.get(f"/api/v1/contracts/{no}/attachments/{file_id}", headers=await as_role("frontdesk"))
         assert fetched.content == PDF
+
+
+class TestSearch:
+    async def test_archives_are_found_by_the_customers_id_number_without_it_in_a_url(
+        self, client, as_role, finished_contract, with_materials
+    ):
+        """R-AR search by customer ID number through the blind index (R-PM-04); scope applies."""
+        batch_id, numbers = await _handed_over(client, as_role, finished_contract, with_materials)
+        archivist = await as_role("archivist")
+        accepted = (await client.post(f"/api/v1/archive-handovers/{batch_id}/accept", headers=archivist)).json()
+        account_no = accepted["contracts"][0]["account_no"]
+        revealed = await client.post(f"/api/v1/customers/{account_no}/reveal", headers=await as_role("frontdesk"),
+                                     json={"field": "id_number", "reason": "核对档案"})
+        id_number = revealed.json()["value"]
+
+        found = await client.post("/api/v1/archives/search", headers=archivist, json={"id_number": id_number.lower()})
+        other_branch = await client.post("/api/v1/archives/search", headers=await as_role("frontdesk2"),
+                                         json={"id_number": id_number})
+        nobody = await client.post("/api/v1/archives/search", headers=archivist, json={"id_number": "11010519491231002X"})
+
+        assert [a["archive_no"] for a in found.json()["items"]] == [accepted["contracts"][0]["archive_no"]]
+        assert other_branch.json()["items"] == []
+        assert nobody.json()["items"] == []

@@ -1,0 +1,184 @@
+"""Disposal (销毁, R-AR-05): the only path by which an archive's files are destroyed.
+
+The archivist proposes a batch of records whose retention has run out; the general manager
+approves or rejects it; the archivist executes it in front of two witnesses (监销人). Executing
+deletes each file's ciphertext and discards its wrapped key — the file can never be read
+again — while the records stay, marked destroyed, with the batch as the destruction register.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from archives import disposal_rules, schemas
+from archives.records import load_record
+from archives.retention import check_disposable, disposal_due_date
+from archives.storage import blob_store
+from archives.tables import ArchiveCounter, ArchiveFile, ArchiveRecord, DisposalBatch, DisposalItem
+from crm import db
+from crm.accounts.customer_rules import FieldError, InvalidFields
+from crm.accounts.service import label
+from crm.audit import service as audit
+from crm.context import AppContext, Origin
+from crm.errors import Conflict, NotFound
+from crm.staff.access import Actor, require
+from crm.staff.tables import Staff
+
+
+class DisposalNotFound(NotFound):
+    code = "disposal.not_found"
+
+
+class AlreadyInDisposal(Conflict):
+    code = "disposal.record_in_batch"
+
+
+class UnknownWitness(InvalidFields):
+    pass
+
+
+_BATCH_COLUMNS = (
+    *DisposalBatch.all_columns(),
+    DisposalBatch.proposed_by.username,
+    DisposalBatch.decided_by.username,
+    DisposalBatch.executed_by.username,
+)
+
+
+async def _items(batch_id: int) -> list[dict[str, Any]]:
+    return await DisposalItem.select(
+        DisposalItem.record, DisposalItem.record.archive_no, DisposalItem.record.title, DisposalItem.record.retention,
+        DisposalItem.record.year, DisposalItem.record.status, DisposalItem.record.contract,
+    ).where(DisposalItem.batch == batch_id).order_by(DisposalItem.id)
+
+
+async def _to_schema(row: dict[str, Any]) -> schemas.Disposal:
+    items = await _items(row["id"])
+    return schemas.Disposal(
+        id=row["id"], batch_no=row["batch_no"], status=row["status"],
+        status_label=label(disposal_rules.DISPOSAL_STATUS_LABELS.get(row["status"])), reason=row["reason"],
+        proposed_by=row["proposed_by.username"], proposed_at=row["proposed_at"],
+        decided_by=row["decided_by.username"], decided_at=row["decided_at"], decision_reason=row["decision_reason"],
+        executed_by=row["executed_by.username"], executed_at=row["executed_at"],
+        witnesses=json.loads(row["witnesses"]) if row["witnesses"] else [],
+        records=[schemas.DisposalRecord(
+            archive_no=i["record.archive_no"], title=i["record.title"], retention=i["record.retention"],
+            year=i["record.year"], status=i["record.status"],
+            due=disposal_due_date(retention=i["record.retention"], archive_year=i["record.year"]),
+        ) for i in items],
+    )
+
+
+async def _load(ctx: AppContext, batch_id: int, *, lock: bool = False) -> dict[str, Any]:
+    query = DisposalBatch.select(*_BATCH_COLUMNS).where(DisposalBatch.id == batch_id)
+    row = await (db.locking(query, ctx.engine, of=(DisposalBatch,)) if lock else query).first()
+    if row is None:
+        raise DisposalNotFound(f"销毁批次 {batch_id} 不存在 / Disposal batch {batch_id} not found", field="id")
+    return row
+
+
+async def propose(
+    *, ctx: AppContext, actor: Actor, archive_nos: list[str], reason: str | None, origin: Origin
+) -> schemas.Disposal:
+    """鉴定销毁: only records past their retention, never permanent ones, each in one batch at most."""
+    require(actor, "archive.dispose")
+    cleaned = (reason or "").strip()
+    if not 2 <= len(cleaned) <= 500:
+        raise InvalidFields([FieldError("disposal.reason_required",
+                                        "请填写销毁鉴定意见(2–500 字) / State the appraisal (2–500 characters)", "reason")])
+    if not archive_nos:
+        raise InvalidFields([FieldError("disposal.empty", "请选择要销毁的档案 / Choose the archives to destroy",
+                                        "archive_nos")])
+    now = ctx.now()
+    async with db.unit_of_work(ctx.engine):
+        records = []
+        for archive_no in dict.fromkeys(archive_nos):
+            record = await load_record(ctx, actor, archive_no)
+            check_disposable(archive_no=record["archive_no"], retention=record["retention"],
+                             archive_year=record["year"], today=now.date())
+            held = await DisposalItem.select(DisposalItem.batch.batch_no).where(
+                (DisposalItem.record == record["id"]) & DisposalItem.batch.status.is_in(["proposed", "approved", "executed"])
+            ).first()
+            if held is not None or record["status"] != "filed":
+                raise AlreadyInDisposal(
+                    f"档案 {record['archive_no']} 已在销毁批次中 / Archive {record['archive_no']} is already in a disposal batch",
+                    field="archive_nos",
+                )
+            records.append(record)
+        row = await ArchiveCounter.raw(
+            "INSERT INTO archive_counter (key, last_item) VALUES ({}, 1) "
+            "ON CONFLICT (key) DO UPDATE SET last_item = archive_counter.last_item + 1 RETURNING last_item",
+            f"disposal|{now.year}",
+        )
+        batch_no = f"XH-{now.year}-{row[0]['last_item']:04d}"
+        inserted = await DisposalBatch.insert(DisposalBatch(
+            batch_no=batch_no, status="proposed", reason=cleaned, proposed_by=actor.staff_id, proposed_at=now,
+        )).returning(DisposalBatch.id)
+        await DisposalItem.insert(*(DisposalItem(batch=inserted[0]["id"], record=r["id"]) for r in records))
+        await audit.append(ctx=ctx, action="archive.disposal_propose", actor=actor.username, origin=origin,
+                           target=batch_no, details={"archive_nos": [r["archive_no"] for r in records]})
+    return await get_disposal(ctx=ctx, actor=actor, batch_id=inserted[0]["id"])
+
+
+async def get_disposal(*, ctx: AppContext, actor: Actor, batch_id: int) -> schemas.Disposal:
+    if "archive.dispose.approve" not in actor.capabilities:
+        require(actor, "archive.dispose")
+    return await _to_schema(await _load(ctx, batch_id))
+
+
+async def decide(
+    *, ctx: AppContext, actor: Actor, batch_id: int, decision: str, reason: str | None, origin: Origin
+) -> schemas.Disposal:
+    require(actor, "archive.dispose.approve")
+    now = ctx.now()
+    async with db.unit_of_work(ctx.engine):
+        row = await _load(ctx, batch_id, lock=True)
+        status = disposal_rules.decide(status=row["status"], actor_role=actor.role, decision=decision, reason=reason)
+        await DisposalBatch.update({
+            DisposalBatch.status: status, DisposalBatch.decided_by: actor.staff_id, DisposalBatch.decided_at: now,
+            DisposalBatch.decision_reason: disposal_rules.check_decision_reason(decision=decision, reason=reason),
+        }).where(DisposalBatch.id == batch_id)
+        await audit.append(ctx=ctx, action="archive.disposal_decision", actor=actor.username, origin=origin,
+                           target=row["batch_no"], details={"decision": decision, "status": status})
+    return await get_disposal(ctx=ctx, actor=actor, batch_id=batch_id)
+
+
+async def execute(
+    *, ctx: AppContext, actor: Actor, batch_id: int, witnesses: list[str], origin: Origin
+) -> schemas.Disposal:
+    """监销: destroy every file of the batch's records in front of the witnesses; the register remains."""
+    require(actor, "archive.dispose")
+    now = ctx.now()
+    async with db.unit_of_work(ctx.engine):
+        row = await _load(ctx, batch_id, lock=True)
+        names = disposal_rules.check_execute(status=row["status"], executor_username=actor.username, witnesses=witnesses)
+        known = {r["username"] for r in await Staff.select(Staff.username).where(
+            Staff.username.is_in(list(names)) & (Staff.active == True))}  # noqa: E712 (a SQL comparison)
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise UnknownWitness([FieldError("disposal.unknown_witness",
+                                             f"监销人 {', '.join(unknown)} 不是在职员工 / Witness {', '.join(unknown)} "
+                                             "is not an active staff member", "witnesses")])
+        items = await _items(batch_id)
+        files = await ArchiveFile.select(ArchiveFile.id, ArchiveFile.file_id, ArchiveFile.sha256).where(
+            ArchiveFile.contract.is_in([i["record.contract"] for i in items] or [0]) & ArchiveFile.wrapped_key.is_not_null())
+        # Keys first, in the transaction: once it commits the files are unreadable even if a
+        # blob deletion below fails (the fixity inventory then shows it as an orphan).
+        await ArchiveFile.update({ArchiveFile.wrapped_key: None, ArchiveFile.destroyed_at: now}).where(
+            ArchiveFile.id.is_in([f["id"] for f in files] or [0]))
+        await ArchiveRecord.update({ArchiveRecord.status: "destroyed", ArchiveRecord.destroyed_at: now}).where(
+            ArchiveRecord.id.is_in([i["record"] for i in items] or [0]))
+        await DisposalBatch.update({
+            DisposalBatch.status: "executed", DisposalBatch.executed_by: actor.staff_id, DisposalBatch.executed_at: now,
+            DisposalBatch.witnesses: json.dumps(list(names)),
+        }).where(DisposalBatch.id == batch_id)
+        await audit.append(
+            ctx=ctx, action="archive.disposal_execute", actor=actor.username, origin=origin, target=row["batch_no"],
+            details={"witnesses": list(names), "archive_nos": [i["record.archive_no"] for i in items],
+                     "files": [{"file_id": f["file_id"], "sha256": f["sha256"]} for f in files]},
+        )
+    store = blob_store(ctx)
+    for f in files:
+        store.delete(f["file_id"])
+    return await get_disposal(ctx=ctx, actor=actor, batch_id=batch_id)

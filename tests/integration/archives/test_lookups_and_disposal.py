@@ -1,0 +1,124 @@
+"""Lookups under time-limited grants (R-AR-06) and disposal with two witnesses (R-AR-05)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from archives import disposal as disposals
+from archives import records
+from archives.access_rules import GrantExpired
+from archives.storage import blob_store
+from archives.tables import AccessLog, ArchiveFile, ArchiveRecord
+from crm.context import Origin
+from crm.errors import Conflict, InvalidInput
+from crm.seed import _actor_for
+from tests.integration.archives.conftest import PDF
+
+ALARM = {"type": "alarm_installation", "price_items": [{"code": "BJ-01", "quantity": 1}]}
+
+
+async def _archived(client, as_role, finished_contract, upload, **overrides) -> str:
+    """One contract through handover and acceptance; returns its archive number."""
+    no = await finished_contract(**overrides)
+    for kind, name in (("contract", "合同文本.pdf"), ("drawing", "竣工图.pdf"), ("budget", "预算.pdf"), ("notice", "通知单.pdf")):
+        response = await upload(no, kind, name, PDF)
+        assert response.status_code == 201, response.text
+    batch = await client.post("/api/v1/archive-handovers", headers=await as_role("frontdesk"), json={"contract_nos": [no]})
+    assert batch.status_code == 201, batch.text
+    accepted = await client.post(f"/api/v1/archive-handovers/{batch.json()['id']}/accept",
+                                 headers=await as_role("archivist"))
+    return accepted.json()["contracts"][0]["archive_no"]
+
+
+class TestLookups:
+    async def test_an_approved_request_grants_reading_until_it_expires(
+        self, client, as_role, finished_contract, upload, clock, ctx
+    ):
+        """R-AR-06: purpose and period, the archivist approves, every view is logged, the grant expires."""
+        archive_no = await _archived(client, as_role, finished_contract, upload)
+        desk = await as_role("frontdesk")
+        path = f"/api/v1/archives/{quote(archive_no)}"
+
+        before = await client.get(path, headers=desk)
+        asked = await client.post("/api/v1/archive-access-requests", headers=desk,
+                                  json={"archive_no": archive_no, "purpose": "核对安装费用结算", "days": 3})
+        own = await client.post(f"/api/v1/archive-access-requests/{asked.json()['id']}/decisions", headers=desk,
+                                json={"decision": "approve"})
+        granted = await client.post(f"/api/v1/archive-access-requests/{asked.json()['id']}/decisions",
+                                    headers=await as_role("archivist"), json={"decision": "approve"})
+        during = await client.get(path, headers=desk)
+
+        assert before.status_code == 403 and before.json()["code"] == "access.no_grant"
+        assert asked.status_code == 201, asked.text
+        assert own.status_code == 403
+        assert granted.json()["status"] == "approved" and granted.json()["valid_until"]
+        assert during.status_code == 200, during.text
+        assert await AccessLog.count() >= 1
+        # Three days on, the session has ended too: the service is asked directly.
+        clock.advance(days=3)
+        with pytest.raises(GrantExpired):
+            await records.get_archive(ctx=ctx, actor=await _actor_for("frontdesk"), archive_no=archive_no,
+                                      origin=Origin())
+
+    async def test_a_restricted_record_needs_the_general_manager_too(self, client, as_role, finished_contract, upload):
+        """R-AR-06: take-or-pay records are restricted."""
+        archive_no = await _archived(client, as_role, finished_contract, upload)
+        await ArchiveRecord.update({ArchiveRecord.restricted: True}).where(ArchiveRecord.archive_no == archive_no)
+        desk = await as_role("frontdesk")
+        asked = (await client.post("/api/v1/archive-access-requests", headers=desk,
+                                   json={"archive_no": archive_no, "purpose": "合同纠纷取证", "days": 2})).json()
+        decisions = f"/api/v1/archive-access-requests/{asked['id']}/decisions"
+
+        early = await client.post(decisions, headers=await as_role("gm"), json={"decision": "approve"})
+        first = await client.post(decisions, headers=await as_role("archivist"), json={"decision": "approve"})
+        still = await client.get(f"/api/v1/archives/{quote(archive_no)}", headers=desk)
+        second = await client.post(decisions, headers=await as_role("gm"), json={"decision": "approve"})
+        now = await client.get(f"/api/v1/archives/{quote(archive_no)}", headers=desk)
+
+        assert early.status_code == 409 and early.json()["code"] == "access.out_of_order"
+        assert first.json()["status"] == "pending" and first.json()["awaiting_role"] == "general_manager"
+        assert still.status_code == 403
+        assert second.json()["status"] == "approved"
+        assert now.status_code == 200
+
+
+class TestDisposal:
+    async def test_a_permanent_or_not_yet_due_record_cannot_be_proposed(self, client, as_role, finished_contract, upload):
+        """R-AR-05: a D30 record of 2026 is due in 2057."""
+        archive_no = await _archived(client, as_role, finished_contract, upload)
+
+        response = await client.post("/api/v1/disposals", headers=await as_role("archivist"),
+                                     json={"archive_nos": [archive_no], "reason": "到期鉴定"})
+
+        assert response.status_code == 409 and response.json()["code"] == "disposal.not_due"
+
+    async def test_a_due_record_is_destroyed_only_after_approval_with_two_witnesses(
+        self, client, as_role, finished_contract, upload, clock, ctx
+    ):
+        """R-AR-05: proposed → approved by the general manager → executed with two witnesses; files gone, register kept."""
+        archive_no = await _archived(client, as_role, finished_contract, upload, **ALARM)
+        assert "-D10-" in archive_no
+        clock.advance(days=365 * 11)  # a D10 record of 2026 is due on 2037-01-01
+        archivist, gm = await _actor_for("archivist"), await _actor_for("gm")
+        proposed = await disposals.propose(ctx=ctx, actor=archivist, archive_nos=[archive_no], reason="保管期满，经鉴定无保存价值",
+                                           origin=Origin())
+
+        with pytest.raises(Conflict) as early:
+            await disposals.execute(ctx=ctx, actor=archivist, batch_id=proposed.id, witnesses=["frontdesk", "finance"],
+                                    origin=Origin())
+        await disposals.decide(ctx=ctx, actor=gm, batch_id=proposed.id, decision="approve", reason=None, origin=Origin())
+        with pytest.raises(InvalidInput) as alone:
+            await disposals.execute(ctx=ctx, actor=archivist, batch_id=proposed.id, witnesses=["frontdesk"], origin=Origin())
+        files = await ArchiveFile.select(ArchiveFile.file_id).where(ArchiveFile.wrapped_key.is_not_null())
+        done = await disposals.execute(ctx=ctx, actor=archivist, batch_id=proposed.id,
+                                       witnesses=["frontdesk", "finance"], origin=Origin())
+
+        assert early.value.code == "disposal.not_approved"
+        assert alone.value.code == "disposal.witnesses_required"
+        assert done.status == "executed" and done.witnesses == ["frontdesk", "finance"]
+        assert [r.status for r in done.records] == ["destroyed"]
+        assert await ArchiveFile.count().where(ArchiveFile.wrapped_key.is_not_null()) == 0
+        assert not any(blob_store(ctx).exists(f["file_id"]) for f in files)
+        assert await ArchiveRecord.count() == 1  # the record stays, marked destroyed
