@@ -15,10 +15,14 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from archives import attachments, disposal, fixity, handover, lookups, records, schemas
+from archives import attachments, disposal, documents, fixity, handover, lookups, records, schemas
 from crm.context import AppContext, Origin
 from crm.http_errors import NO_STORE
 from crm.staff.access import Actor
+
+
+def _pdf(filename: str, pdf: bytes) -> Response[bytes]:
+    return _download(filename, "application/pdf", pdf)
 
 
 @dataclass
@@ -93,6 +97,11 @@ class HandoverController(Controller):
     async def get_batch(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> schemas.Handover:
         return await handover.get_handover(ctx=ctx, actor=actor, batch_id=batch_id)
 
+    @get("/{batch_id:int}/list.pdf", media_type="application/pdf")
+    async def list_pdf(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> Response[bytes]:
+        number, pdf = await documents.handover_list_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
+        return _pdf(f"handover-{number}.pdf", pdf)
+
     @post("/{batch_id:int}/accept", status_code=HTTP_200_OK)
     async def accept(self, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID) -> schemas.Handover:
         return await handover.accept_handover(ctx=ctx, actor=actor, batch_id=batch_id, origin=origin)
@@ -125,6 +134,12 @@ class ArchiveController(Controller):
         return await records.search_archives(ctx=ctx, actor=actor, query=text, year=year, category=category,
                                              account_no=account_no, contract_no=contract_no, page=page)
 
+    @get("/catalogue.pdf", media_type="application/pdf")
+    async def catalogue(
+        self, ctx: AppContext, actor: Actor, year: int = Parameter(query="year", ge=1900, le=2200)
+    ) -> Response[bytes]:
+        return _pdf(f"catalogue-{year}.pdf", await documents.catalogue_pdf(ctx=ctx, actor=actor, year=year))
+
     @post("/search", status_code=HTTP_200_OK)
     async def search_by_body(self, data: schemas.ArchiveSearch, ctx: AppContext, actor: Actor) -> schemas.ArchivePage:
         return await records.search_archives(
@@ -140,6 +155,11 @@ class ArchiveController(Controller):
     @get("/{archive_no:str}")
     async def get_archive(self, archive_no: str, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.Archive:
         return await records.get_archive(ctx=ctx, actor=actor, archive_no=archive_no, origin=origin)
+
+    @get("/{archive_no:str}/record.pdf", media_type="application/pdf")
+    async def record_pdf(self, archive_no: str, ctx: AppContext, actor: Actor, origin: Origin) -> Response[bytes]:
+        number, pdf = await documents.record_pdf(ctx=ctx, actor=actor, archive_no=archive_no, origin=origin)
+        return _pdf(f"archive-{number}.pdf", pdf)
 
     @get("/{archive_no:str}/files/{file_id:str}", media_type="application/octet-stream")
     async def download(
@@ -198,6 +218,11 @@ class DisposalController(Controller):
     @get("/{batch_id:int}")
     async def get_batch(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> schemas.Disposal:
         return await disposal.get_disposal(ctx=ctx, actor=actor, batch_id=batch_id)
+
+    @get("/{batch_id:int}/register.pdf", media_type="application/pdf")
+    async def register_pdf(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> Response[bytes]:
+        number, pdf = await documents.destruction_register_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
+        return _pdf(f"destruction-{number}.pdf", pdf)
 
     @post("/{batch_id:int}/decisions", status_code=HTTP_200_OK)
     async def decide(

@@ -92,15 +92,20 @@ async def _files(record: dict[str, Any]) -> list[dict[str, Any]]:
         ArchiveFile.contract == record["contract"]).order_by(ArchiveFile.id)
 
 
+async def archive_view(record: dict[str, Any]) -> schemas.Archive:
+    """The record with its files and addenda (the caller has checked the right to read it)."""
+    addenda = await ArchiveAddendum.select(*ArchiveAddendum.all_columns(), ArchiveAddendum.added_by.username).where(
+        ArchiveAddendum.record == record["id"]).order_by(ArchiveAddendum.id)
+    return _to_schema(record, await _files(record), addenda)
+
+
 async def get_archive(*, ctx: AppContext, actor: Actor, archive_no: str, origin: Origin) -> schemas.Archive:
     async with db.unit_of_work(ctx.engine):
         record = await load_record(ctx, actor, archive_no)
         grant = await grant_for(ctx, actor, record)
-        files = await _files(record)
-        addenda = await ArchiveAddendum.select(*ArchiveAddendum.all_columns(), ArchiveAddendum.added_by.username).where(
-            ArchiveAddendum.record == record["id"]).order_by(ArchiveAddendum.id)
+        view = await archive_view(record)
         await log_access(ctx=ctx, actor=actor, record=record, action="view", grant_id=grant)
-    return _to_schema(record, files, addenda)
+    return view
 
 
 async def download_file(

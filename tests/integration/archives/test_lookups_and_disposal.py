@@ -122,3 +122,49 @@ class TestDisposal:
         assert await ArchiveFile.count().where(ArchiveFile.wrapped_key.is_not_null()) == 0
         assert not any(blob_store(ctx).exists(f["file_id"]) for f in files)
         assert await ArchiveRecord.count() == 1  # the record stays, marked destroyed
+
+
+class TestRecords:
+    async def test_pdfs_of_the_handover_the_record_the_catalogue_and_the_register(
+        self, client, as_role, finished_contract, upload, clock, ctx
+    ):
+        """§9 records: 移交清单, 档案记录 (watermarked for a grant holder, R-AR-06), 案卷目录, 销毁清册."""
+        from tests.unit.reports.pdf_helpers import extract_pages, squash
+
+        archive_no = await _archived(client, as_role, finished_contract, upload, **ALARM)
+        archivist, desk = await as_role("archivist"), await as_role("frontdesk")
+        batch = (await client.get("/api/v1/archive-handovers", headers=archivist)).json()[0]
+        asked = (await client.post("/api/v1/archive-access-requests", headers=desk,
+                                   json={"archive_no": archive_no, "purpose": "核对报警器安装资料", "days": 1})).json()
+        await client.post(f"/api/v1/archive-access-requests/{asked['id']}/decisions", headers=archivist,
+                          json={"decision": "approve"})
+
+        handover_pdf = await client.get(f"/api/v1/archive-handovers/{batch['id']}/list.pdf", headers=archivist)
+        own_copy = await client.get(f"/api/v1/archives/{quote(archive_no)}/record.pdf", headers=archivist)
+        lookup_copy = await client.get(f"/api/v1/archives/{quote(archive_no)}/record.pdf", headers=desk)
+        catalogue = await client.get("/api/v1/archives/catalogue.pdf?year=2026", headers=archivist)
+
+        def text(response) -> str:
+            assert response.status_code == 200, response.text
+            return squash("".join(extract_pages(response.content)))
+
+        assert squash(archive_no) in text(handover_pdf) and batch["batch_no"] in text(handover_pdf)
+        assert squash(archive_no) in text(own_copy) and "仅供查阅" not in text(own_copy)
+        assert "仅供查阅" in text(lookup_copy) and "frontdesk" in text(lookup_copy)
+        assert squash(archive_no) in text(catalogue)
+        assert await AccessLog.count().where(AccessLog.action == "record_pdf") == 2
+
+        clock.advance(days=365 * 11)
+        archivist_actor, gm = await _actor_for("archivist"), await _actor_for("gm")
+        batch_d = await disposals.propose(ctx=ctx, actor=archivist_actor, archive_nos=[archive_no], reason="保管期满",
+                                          origin=Origin())
+        await disposals.decide(ctx=ctx, actor=gm, batch_id=batch_d.id, decision="approve", reason=None, origin=Origin())
+        await disposals.execute(ctx=ctx, actor=archivist_actor, batch_id=batch_d.id, witnesses=["finance", "frontdesk"],
+                                origin=Origin())
+        from archives import documents
+
+        number, register = await documents.destruction_register_pdf(ctx=ctx, actor=archivist_actor, batch_id=batch_d.id)
+        register_text = squash("".join(extract_pages(register)))
+        assert number in register_text and squash(archive_no) in register_text
+        hashes = [f["sha256"] for f in await ArchiveFile.select(ArchiveFile.sha256)]
+        assert all(h[:16] in register_text for h in hashes)

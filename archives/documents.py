@@ -1,0 +1,151 @@
+"""The archives' PDF records (SPEC §9): handover list, archive record, catalogue, destruction register.
+
+Built from the same service views the API returns. A record printed under a lookup grant
+carries the reader's name and the time as a watermark on every page (R-AR-06); the archive
+room's own copies carry none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+from archives import handover, records
+from archives.disposal import get_disposal
+from archives.handover_rules import HANDOVER_STATUS_LABELS
+from archives.materials import KIND_LABELS
+from archives.retention import RETENTION_LABELS
+from archives.tables import ArchiveFile, ArchiveRecord
+from contracts.fees import format_yuan
+from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
+from contracts.tables import Contract
+from crm import db
+from crm.audit import service as audit
+from crm.context import AppContext, Origin
+from crm.staff.access import Actor, require
+from reports.archive_catalogue import ArchiveCatalogue, CatalogueLine, render_archive_catalogue
+from reports.archive_record import AddendumLine, ArchiveFileLine, ArchiveRecord as RecordDocument, render_archive_record
+from reports.destruction_register import DestroyedArchiveLine, DestroyedFile, DestructionRegister, render_destruction_register
+from reports.handover_list import HandoverLine, HandoverList, MaterialCount, render_handover_list
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def _local(value: dt.datetime | None) -> str:
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _both(pair: tuple[str, str] | None) -> str:
+    return f"{pair[0]} {pair[1]}" if pair else ""
+
+
+def _who(actor: Actor) -> str:
+    return f"{actor.display_name}（{actor.username}）"
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, round(size / 1024))} KB"
+
+
+async def handover_list_pdf(*, ctx: AppContext, actor: Actor, batch_id: int) -> tuple[str, bytes]:
+    """移交清单 (R-AR-02), with both parties."""
+    batch = await handover.get_handover(ctx=ctx, actor=actor, batch_id=batch_id)
+    document = HandoverList(
+        company_name=ctx.settings.company_name, batch_no=batch.batch_no,
+        status_label=_both(HANDOVER_STATUS_LABELS.get(batch.status)), submitted_by=batch.submitted_by,
+        submitted_at=_local(batch.submitted_at), received_by=batch.decided_by or "",
+        received_at=_local(batch.decided_at), return_reason=batch.return_reason or "",
+        printed_by=_who(actor), printed_at=_local(ctx.now()),
+        lines=tuple(HandoverLine(
+            seq=str(i + 1), contract_no=c.contract_no, type_label=c.type_label, customer_name=c.customer_name,
+            account_no=c.account_no, status_label=_both(CONTRACT_STATUS_LABELS.get(c.status)),
+            materials=tuple(MaterialCount(kind_label=_both(KIND_LABELS.get(kind)), file_count=str(n))
+                            for kind, n in sorted(c.materials.items())),
+            archive_no=c.archive_no or "",
+        ) for i, c in enumerate(batch.contracts)),
+    )
+    return batch.batch_no, render_handover_list(handover_list=document, font_path=ctx.settings.cjk_font_path)
+
+
+async def record_pdf(*, ctx: AppContext, actor: Actor, archive_no: str, origin: Origin) -> tuple[str, bytes]:
+    """档案记录: under a grant it is watermarked with the reader and the time, and logged."""
+    now = ctx.now()
+    async with db.unit_of_work(ctx.engine):
+        row = await records.load_record(ctx, actor, archive_no)
+        grant = await records.grant_for(ctx, actor, row)
+        archive = await records.archive_view(row)
+        amount = (await Contract.select(Contract.amount_fen).where(Contract.id == row["contract"]).first())["amount_fen"]
+        await records.log_access(ctx=ctx, actor=actor, record=row, action="record_pdf", grant_id=grant)
+        await audit.append(ctx=ctx, action="archive.record_pdf", actor=actor.username, origin=origin,
+                           target=archive.archive_no, details={"grant": grant})
+    document = RecordDocument(
+        company_name=ctx.settings.company_name, archive_no=archive.archive_no, title=archive.title,
+        fonds=archive.fonds, category_label=f"{archive.category} 合同 Contracts", year=str(archive.year),
+        retention_label=_both(RETENTION_LABELS.get(archive.retention)), department_label=archive.department,
+        accepted_by=archive.accepted_by, accepted_at=_local(archive.accepted_at), contract_no=archive.contract_no,
+        contract_type_label=archive.contract_type, customer_name=archive.customer_name, account_no=archive.account_no,
+        amount=format_yuan(amount) if amount is not None else "", contract_status_label="已归档 Archived",
+        printed_by=_who(actor), printed_at=_local(now),
+        files=tuple(ArchiveFileLine(kind_label=f.kind_label, file_name=f.filename, size=_size(f.size), sha256=f.sha256,
+                                    uploaded_at=_local(f.uploaded_at)) for f in archive.files),
+        addenda=tuple(AddendumLine(date=_local(a.added_at), by=a.added_by, text=a.text) for a in archive.addenda),
+        watermark=None if grant is None else f"查阅人 {_who(actor)} {_local(now)} 仅供查阅 / For lookup only",
+    )
+    return archive.archive_no, render_archive_record(record=document, font_path=ctx.settings.cjk_font_path)
+
+
+async def catalogue_pdf(
+    *, ctx: AppContext, actor: Actor, year: int, progress: Callable[[int, int], None] | None = None
+) -> bytes:
+    """案卷目录 for one year, within the archive room's scope."""
+    require(actor, "archive.read")
+    query = ArchiveRecord.select(
+        ArchiveRecord.id, ArchiveRecord.contract, ArchiveRecord.archive_no, ArchiveRecord.title,
+        ArchiveRecord.retention, ArchiveRecord.department, ArchiveRecord.accepted_at, ArchiveRecord.status,
+    ).where(ArchiveRecord.year == year)
+    if not actor.all_branches:
+        query = query.where(ArchiveRecord.branch == actor.branch_id)
+    async with db.read_only(ctx.engine):
+        rows = await query.order_by(ArchiveRecord.archive_no)
+        counts: dict[int, int] = {}
+        for f in await ArchiveFile.select(ArchiveFile.contract).where(
+                ArchiveFile.contract.is_in([r["contract"] for r in rows] or [0])):
+            counts[f["contract"]] = counts.get(f["contract"], 0) + 1
+    catalogue = ArchiveCatalogue(
+        company_name=ctx.settings.company_name, fonds=ctx.settings.archive_fonds, year=str(year),
+        generated_by=_who(actor), generated_at=_local(ctx.now()), category_label=f"{ctx.settings.archive_category} 合同",
+        lines=tuple(CatalogueLine(
+            archive_no=r["archive_no"], title=r["title"], retention_label=_both(RETENTION_LABELS.get(r["retention"])),
+            department_label=r["department"], accepted_date=r["accepted_at"].astimezone(BEIJING).date().isoformat(),
+            file_count=str(counts.get(r["contract"], 0)),
+            status_label="已销毁 Destroyed" if r["status"] == "destroyed" else "在库 In store",
+        ) for r in rows),
+    )
+    return render_archive_catalogue(catalogue=catalogue, font_path=ctx.settings.cjk_font_path, progress=progress)
+
+
+async def destruction_register_pdf(*, ctx: AppContext, actor: Actor, batch_id: int) -> tuple[str, bytes]:
+    """销毁清册 (R-AR-05): what was destroyed, by whom, before which witnesses, with every file's hash."""
+    batch = await get_disposal(ctx=ctx, actor=actor, batch_id=batch_id)
+    contracts = {r["archive_no"]: r["contract"] for r in await ArchiveRecord.select(
+        ArchiveRecord.archive_no, ArchiveRecord.contract).where(
+        ArchiveRecord.archive_no.is_in([r.archive_no for r in batch.records] or [""]))}
+    files: dict[int, list[dict]] = {}
+    for f in await ArchiveFile.select(ArchiveFile.contract, ArchiveFile.filename, ArchiveFile.sha256).where(
+            ArchiveFile.contract.is_in(list(contracts.values()) or [0])).order_by(ArchiveFile.id):
+        files.setdefault(f["contract"], []).append(f)
+    register = DestructionRegister(
+        company_name=ctx.settings.company_name, batch_no=batch.batch_no, status_label=batch.status_label,
+        proposed_by=batch.proposed_by, proposed_at=_local(batch.proposed_at), approved_by=batch.decided_by or "",
+        approved_at=_local(batch.decided_at), executed_by=batch.executed_by or "", executed_at=_local(batch.executed_at),
+        witnesses=tuple(batch.witnesses), printed_by=_who(actor), printed_at=_local(ctx.now()),
+        lines=tuple(DestroyedArchiveLine(
+            seq=str(i + 1), archive_no=r.archive_no, title=r.title,
+            retention_label=_both(RETENTION_LABELS.get(r.retention)), year=str(r.year),
+            due_date=r.due.isoformat() if r.due else "", file_count=str(len(files.get(contracts.get(r.archive_no), []))),
+            files=tuple(DestroyedFile(file_name=f["filename"], sha256=f["sha256"])
+                        for f in files.get(contracts.get(r.archive_no), [])),
+        ) for i, r in enumerate(batch.records)),
+    )
+    return batch.batch_no, render_destruction_register(register=register, font_path=ctx.settings.cjk_font_path)
+
