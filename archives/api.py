@@ -15,7 +15,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from archives import attachments, disposal, documents, fixity, handover, lookups, records, schemas
+from archives import attachments, departure, disposal, documents, fixity, handover, lookups, records, schemas
 from crm.context import AppContext, Origin
 from crm.http_errors import NO_STORE
 from crm.staff.access import Actor
@@ -238,4 +238,29 @@ class DisposalController(Controller):
         return await disposal.execute(ctx=ctx, actor=actor, batch_id=batch_id, witnesses=data.witnesses, origin=origin)
 
 
-CONTROLLERS = [AttachmentController, HandoverController, ArchiveController, AccessRequestController, DisposalController]
+class DepartureController(Controller):
+    # Under the staff member it concerns; served here because it spans customers, contracts and archives.
+    path = "/api/v1/staff"
+    cache_control = NO_STORE
+    tags = ["staff"]
+
+    @get("/{username:str}/departure")
+    async def plan(self, username: str, ctx: AppContext, actor: Actor) -> schemas.Departure:
+        return schemas.Departure(**await departure.plan_departure(ctx=ctx, actor=actor, username=username))
+
+    @post("/{username:str}/departure", status_code=HTTP_200_OK)
+    async def depart(
+        self, username: str, data: schemas.DepartureRequest, ctx: AppContext, actor: Actor, origin: Origin
+    ) -> schemas.Departure:
+        return schemas.Departure(**await departure.depart(ctx=ctx, actor=actor, username=username,
+                                                          successor=data.successor, origin=origin))
+
+    @get("/{username:str}/departure/list.pdf", media_type="application/pdf")
+    async def list_pdf(self, username: str, ctx: AppContext, actor: Actor) -> Response[bytes]:
+        return _pdf(f"departure-{username}.pdf", await departure.departure_list_pdf(ctx=ctx, actor=actor, username=username))
+
+
+CONTROLLERS = [
+    AttachmentController, HandoverController, ArchiveController, AccessRequestController, DisposalController,
+    DepartureController,
+]

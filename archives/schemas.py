@@ -216,3 +216,16 @@ class ArchiveSearch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     contract_no: Annotated[str, msgspec.Meta(max_length=24)] | None = None
     id_number: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     page: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1
+
+
+class DepartureRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    successor: str
+
+
+class Departure(msgspec.Struct, kw_only=True):
+    username: str
+    successor: str | None = None
+    customers: list[dict[str, str]]
+    contracts: list[dict[str, str]]
+    approvals: list[dict[str, str]]
+    borrowed: list[dict[str, str]]

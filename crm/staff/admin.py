@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import re
 from typing import Any
 
@@ -97,6 +99,17 @@ async def create_staff(
     return _view(row)
 
 
+async def deactivate(*, staff_id: int, now: dt.datetime) -> None:
+    """Inside the caller's unit of work: the account is off and its sessions end (never deleted, R-ST-05).
+
+    The caller clears ctx.session_cache for the staff member after the commit.
+    """
+    await Staff.update({Staff.active: False, Staff.disabled_at: now}).where(Staff.id == staff_id)
+    await StaffSession.update({StaffSession.revoked_at: now}).where(
+        (StaffSession.staff == staff_id) & StaffSession.revoked_at.is_null()
+    )
+
+
 async def disable_staff(*, ctx: AppContext, actor: Actor, username: str, reason: str, origin: Origin) -> dict[str, Any]:
     """Accounts of people who leave are disabled, never deleted (R-ST-05); their sessions end now."""
     require(actor, "staff.admin")
@@ -112,10 +125,7 @@ async def disable_staff(*, ctx: AppContext, actor: Actor, username: str, reason:
             raise Conflict("不能停用本人账号 / You cannot disable your own account", code="staff.self_disable")
         if not row["active"]:
             raise Conflict("该账号已停用 / The account is already disabled", code="staff.already_disabled")
-        await Staff.update({Staff.active: False, Staff.disabled_at: now}).where(Staff.id == row["id"])
-        await StaffSession.update({StaffSession.revoked_at: now}).where(
-            (StaffSession.staff == row["id"]) & StaffSession.revoked_at.is_null()
-        )
+        await deactivate(staff_id=row["id"], now=now)
         await audit.append(
             ctx=ctx, action="admin.staff_disable", actor=actor.username, origin=origin, target=username,
             details={"reason": reason},

@@ -82,6 +82,7 @@ CAPABILITY_LABELS: dict[str, tuple[str, str]] = {
     "archive.access.decide": ("审批查(借)阅", "Decide archive lookups"),
     "archive.dispose": ("提出并执行档案销毁", "Propose and carry out archive disposal"),
     "archive.dispose.approve": ("批准档案销毁", "Approve archive disposal"),
+    "staff.departure": ("离职交接", "Hand over a leaving colleague's work"),
 }
 
 _MANAGER = frozenset(
@@ -120,6 +121,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # The general manager also authorises lookups of restricted archives and every destruction (R-AR-05/06).
     "general_manager": _MANAGER | {
         "customer.transition", "contract.sign", "contract.transition", "archive.access.decide", "archive.dispose.approve",
+        # 离职交接 moves customers and contracts between people: it needs someone who sees them all.
+        "staff.departure",
     },
     # Finance freezes accounts in arrears and closes settled ones, and keeps the price standards
     # and the budget department's estimates the installation fees are computed from (R-CT-06).

@@ -1,0 +1,170 @@
+"""Departure handover (离职交接, R-AR-07; R-ST-05).
+
+When someone leaves, their open work is listed, handed to a successor of the same role, and
+their account is disabled — in one transaction, so nothing is left without an owner:
+- customers they are responsible for (opened, not closed) pass to the successor;
+- their contracts still in progress pass to the successor, who also becomes the drafter the
+  approval steps keep away from deciding them (R-CT-10);
+- approval steps waiting for their role are listed: any holder of the role decides them;
+- their lookup grants end: a borrowed archive is personal and goes back to the archive room.
+The lists are kept in the audit event, from which the handover list PDF is printed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from archives.tables import AccessRequest
+from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
+from contracts.tables import ApprovalStep, Contract
+from crm import db
+from crm.accounts.lifecycle import STATUS_LABELS as CUSTOMER_STATUS_LABELS
+from crm.accounts.tables import Customer
+from crm.audit import service as audit
+from crm.audit.tables import AuditEvent
+from crm.context import AppContext, Origin
+from crm.errors import Conflict, InvalidInput, NotFound
+from crm.staff.access import Actor, require
+from crm.staff.admin import deactivate
+from crm.staff.roles import ROLE_LABELS
+from crm.staff.tables import Staff
+from reports.departure_list import (
+    BorrowedArchiveLine,
+    DepartureContractLine,
+    DepartureCustomerLine,
+    DepartureList,
+    PendingApprovalLine,
+    render_departure_list,
+)
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+OPEN_CONTRACT_STATUSES = ("draft", "pending_approval", "approved", "signed", "active")
+
+
+class StaffNotFound(NotFound):
+    code = "staff.not_found"
+
+
+class SuccessorInvalid(InvalidInput):
+    code = "departure.invalid_successor"
+
+
+class AlreadyLeft(Conflict):
+    code = "departure.already_disabled"
+
+
+async def _person(username: str, *, field: str) -> dict[str, Any]:
+    row = await Staff.select(*Staff.all_columns(), Staff.branch.code).where(Staff.username == (username or "").strip()).first()
+    if row is None:
+        raise StaffNotFound(f"员工 {username} 不存在 / Staff {username} not found", field=field)
+    return row
+
+
+async def _open_work(leaving: dict[str, Any], now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
+    customers = await Customer.select(Customer.id, Customer.account_no, Customer.name, Customer.status).where(
+        (Customer.created_by == leaving["id"]) & (Customer.status != "closed")).order_by(Customer.id)
+    contracts = await Contract.select(
+        Contract.id, Contract.contract_no, Contract.status, Contract.customer.name).where(
+        (Contract.drafted_by == leaving["id"]) & Contract.status.is_in(list(OPEN_CONTRACT_STATUSES))).order_by(Contract.id)
+    steps = ApprovalStep.select(
+        ApprovalStep.seq, ApprovalStep.role, ApprovalStep.pending_since, ApprovalStep.contract.contract_no,
+    ).where((ApprovalStep.role == leaving["role"]) & (ApprovalStep.status == "pending"))
+    if not leaving["all_branches"]:
+        steps = steps.where(ApprovalStep.branch == leaving["branch"])
+    grants = await AccessRequest.select(
+        AccessRequest.id, AccessRequest.request_no, AccessRequest.valid_until, AccessRequest.record.archive_no).where(
+        (AccessRequest.requester == leaving["id"]) & (AccessRequest.status == "approved")
+        & (AccessRequest.valid_until > now)).order_by(AccessRequest.id)
+    return {"customers": customers, "contracts": contracts, "approvals": await steps.order_by(ApprovalStep.pending_since),
+            "borrowed": grants}
+
+
+def _summary(work: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, str]]]:
+    """The lists as plain text values, for the audit event and the PDF."""
+    return {
+        "customers": [{"account_no": c["account_no"], "name": c["name"], "status": c["status"]} for c in work["customers"]],
+        "contracts": [{"contract_no": c["contract_no"], "status": c["status"], "customer": c["customer.name"]}
+                      for c in work["contracts"]],
+        "approvals": [{"contract_no": s["contract.contract_no"], "step": str(s["seq"]), "role": s["role"],
+                       "since": s["pending_since"].isoformat() if s["pending_since"] else ""} for s in work["approvals"]],
+        "borrowed": [{"archive_no": g["record.archive_no"], "request_no": g["request_no"],
+                      "valid_until": g["valid_until"].isoformat()} for g in work["borrowed"]],
+    }
+
+
+async def plan_departure(*, ctx: AppContext, actor: Actor, username: str) -> dict[str, Any]:
+    """What a departure would hand over, without doing it."""
+    require(actor, "staff.departure")
+    leaving = await _person(username, field="username")
+    return {"username": leaving["username"], **_summary(await _open_work(leaving, ctx.now()))}
+
+
+async def depart(*, ctx: AppContext, actor: Actor, username: str, successor: str, origin: Origin) -> dict[str, Any]:
+    require(actor, "staff.departure")
+    now = ctx.now()
+    async with db.unit_of_work(ctx.engine):
+        leaving = await _person(username, field="username")
+        heir = await _person(successor, field="successor")
+        if not leaving["active"]:
+            raise AlreadyLeft(f"{username} 的账号已停用 / {username} has already been disabled", field="username")
+        if leaving["id"] == actor.staff_id:
+            raise SuccessorInvalid("不能为本人办理离职交接 / You cannot hand over your own work", field="username")
+        if heir["id"] == leaving["id"] or not heir["active"] or heir["role"] != leaving["role"]:
+            raise SuccessorInvalid(
+                "接收人须为在职、同一岗位的另一名员工 / The successor must be another active colleague in the same role",
+                field="successor",
+            )
+        work = await _open_work(leaving, now)
+        summary = _summary(work)
+        await Customer.update({Customer.created_by: heir["id"]}).where(
+            Customer.id.is_in([c["id"] for c in work["customers"]] or [0]))
+        contract_ids = [c["id"] for c in work["contracts"]] or [0]
+        await Contract.update({Contract.drafted_by: heir["id"]}).where(Contract.id.is_in(contract_ids))
+        await ApprovalStep.update({ApprovalStep.drafter: heir["id"]}).where(ApprovalStep.contract.is_in(contract_ids))
+        await AccessRequest.update({AccessRequest.valid_until: now}).where(
+            AccessRequest.id.is_in([g["id"] for g in work["borrowed"]] or [0]))
+        await deactivate(staff_id=leaving["id"], now=now)
+        await audit.append(ctx=ctx, action="staff.departure", actor=actor.username, origin=origin,
+                           target=leaving["username"], details={"successor": heir["username"], **summary})
+    ctx.session_cache.forget_staff(leaving["id"])
+    return {"username": leaving["username"], "successor": heir["username"], **summary}
+
+
+def _local(text: str) -> str:
+    return dt.datetime.fromisoformat(text).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if text else ""
+
+
+async def departure_list_pdf(*, ctx: AppContext, actor: Actor, username: str) -> bytes:
+    """交接清单, printed from the departure's audit event (the durable record of what was handed over)."""
+    require(actor, "staff.departure")
+    leaving = await _person(username, field="username")
+    event = await AuditEvent.select().where(
+        (AuditEvent.action == "staff.departure") & (AuditEvent.target == leaving["username"])
+    ).order_by(AuditEvent.seq, ascending=False).first()
+    if event is None:
+        raise NotFound(f"{username} 没有离职交接记录 / No departure handover for {username}", field="username",
+                       code="departure.not_found")
+    details = json.loads(event["details"]) if isinstance(event["details"], str) else event["details"]
+    heir = await _person(details["successor"], field="successor")
+    role = ROLE_LABELS.get(leaving["role"], (leaving["role"], ""))[0]
+    document = DepartureList(
+        company_name=ctx.settings.company_name, handover_no=f"JJ-{event['seq']}",
+        leaving_person=f"{leaving['display_name']}（{leaving['username']}） {role}",
+        successor=f"{heir['display_name']}（{heir['username']}）", supervisor=event["actor"] or "",
+        handover_date=event["occurred_at"].astimezone(BEIJING).strftime("%Y-%m-%d"),
+        printed_by=f"{actor.display_name}（{actor.username}）", printed_at=ctx.now().astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+        customers=tuple(DepartureCustomerLine(account_no=c["account_no"], name=c["name"],
+                                              status_label=CUSTOMER_STATUS_LABELS.get(c["status"], (c["status"],))[0])
+                        for c in details["customers"]),
+        contracts=tuple(DepartureContractLine(contract_no=c["contract_no"], customer_name=c["customer"],
+                                              status_label=CONTRACT_STATUS_LABELS.get(c["status"], (c["status"],))[0])
+                        for c in details["contracts"]),
+        approvals=tuple(PendingApprovalLine(subject=f"合同 {a['contract_no']}", step_label=f"第 {a['step']} 步",
+                                            submitted_at=_local(a["since"])) for a in details["approvals"]),
+        borrowed=tuple(BorrowedArchiveLine(archive_no=b["archive_no"], request_no=b["request_no"],
+                                           valid_until=_local(b["valid_until"])) for b in details["borrowed"]),
+        note="查(借)阅授权已于交接时收回 / Lookup grants ended at the handover",
+    )
+    return render_departure_list(departure_list=document, font_path=ctx.settings.cjk_font_path)
