@@ -18,13 +18,16 @@ from archives.retention import RETENTION_LABELS
 from archives.tables import ArchiveFile, ArchiveRecord
 from contracts.fees import format_yuan
 from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
-from contracts.tables import Contract
+from contracts import service as contract_service
+from contracts.lifecycle import DECISION_LABELS
 from crm import db
+from crm.accounts.service import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor, require
 from reports.archive_catalogue import ArchiveCatalogue, CatalogueLine, render_archive_catalogue
 from reports.archive_record import AddendumLine, ArchiveFileLine, ArchiveRecord as RecordDocument, render_archive_record
+from reports.contract_document import ApprovalLine
 from reports.destruction_register import DestroyedArchiveLine, DestroyedFile, DestructionRegister, render_destruction_register
 from reports.handover_list import HandoverLine, HandoverList, MaterialCount, render_handover_list
 
@@ -74,7 +77,7 @@ async def record_pdf(*, ctx: AppContext, actor: Actor, archive_no: str, origin: 
         row = await records.load_record(ctx, actor, archive_no)
         grant = await records.grant_for(ctx, actor, row)
         archive = await records.archive_view(row)
-        amount = (await Contract.select(Contract.amount_fen).where(Contract.id == row["contract"]).first())["amount_fen"]
+        contract = await contract_service.contract_view(contract_id=row["contract"])
         await records.log_access(ctx=ctx, actor=actor, record=row, action="record_pdf", grant_id=grant)
         await audit.append(ctx=ctx, action="archive.record_pdf", actor=actor.username, origin=origin,
                            target=archive.archive_no, details={"grant": grant})
@@ -84,10 +87,17 @@ async def record_pdf(*, ctx: AppContext, actor: Actor, archive_no: str, origin: 
         retention_label=_both(RETENTION_LABELS.get(archive.retention)), department_label=archive.department,
         accepted_by=archive.accepted_by, accepted_at=_local(archive.accepted_at), contract_no=archive.contract_no,
         contract_type_label=archive.contract_type, customer_name=archive.customer_name, account_no=archive.account_no,
-        amount=format_yuan(amount) if amount is not None else "", contract_status_label="已归档 Archived",
+        amount=format_yuan(contract.amount_fen) if contract.amount_fen is not None else "",
+        contract_status_label="已归档 Archived",
         printed_by=_who(actor), printed_at=_local(now),
         files=tuple(ArchiveFileLine(kind_label=f.kind_label, file_name=f.filename, size=_size(f.size), sha256=f.sha256,
                                     uploaded_at=_local(f.uploaded_at)) for f in archive.files),
+        approvals=tuple(
+            ApprovalLine(seq=f"{s.round}-{s.step}" if s.round > 1 else str(s.step), role_label=s.role_label,
+                         decided_by=f"{s.decided_by_name or ''}（{s.decided_by}）", decided_at=_local(s.decided_at),
+                         decision_label=label(DECISION_LABELS.get(s.decision or "")), reason=s.decision_reason or "")
+            for s in contract.approval_history
+        ),
         addenda=tuple(AddendumLine(date=_local(a.added_at), by=a.added_by, text=a.text) for a in archive.addenda),
         watermark=None if grant is None else f"查阅人 {_who(actor)} {_local(now)} 仅供查阅 / For lookup only",
     )

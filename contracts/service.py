@@ -23,7 +23,7 @@ from contracts.fees import (
     fee_total,
 )
 from contracts.ledger import CHANNELS, customer_outstanding_fen
-from contracts.loading import ContractNotFound, load_for_scope
+from contracts.loading import CONTRACT_COLUMNS, ContractNotFound, load_for_scope
 from contracts.pricing import items_in_force, load_estimate
 from contracts.tables import (
     ApprovalStep,
@@ -454,6 +454,12 @@ async def _to_schema(row: dict[str, Any]) -> schemas.Contract:
         version=row["version"],
         updated_at=row["updated_at"],
     )
+
+
+async def contract_view(*, contract_id: int) -> schemas.Contract:
+    """For the archives, which have already checked the reader's right to the archived record."""
+    row = await Contract.select(*CONTRACT_COLUMNS).where(Contract.id == contract_id).first()
+    return await _to_schema(row)
 
 
 async def get_contract(*, ctx: AppContext, actor: Actor, contract_no: str) -> schemas.Contract:

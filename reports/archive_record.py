@@ -27,6 +27,7 @@ from reports.archive_documents import (
     value,
 )
 from reports.cells import ENGLISH_COLOR, text_block
+from reports.contract_document import ApprovalLine
 from reports.fonts import register_cjk_font
 from reports.frame import DocumentInfo, build_pdf, styles
 from reports.text import plain_text
@@ -121,6 +122,8 @@ class ArchiveRecord:
     printed_by: str
     printed_at: str
     files: tuple[ArchiveFileLine, ...] = ()
+    # The contract's approval trail as it stood when it was archived (R-CT-11).
+    approvals: tuple[ApprovalLine, ...] = ()
     addenda: tuple[AddendumLine, ...] = ()
     # None: not part of this copy (section left out); (): provided, nothing logged yet.
     access_history: tuple[AccessLine, ...] | None = None
@@ -197,12 +200,39 @@ def _story(rec: ArchiveRecord, font_name: str) -> list:
         )
     )
 
+    story += _approvals(rec, font_name, st)
     story += _files(rec, font_name, st)
     story += _addenda(rec, font_name, st)
     story += _access(rec, font_name, st)
 
     story.append(Spacer(1, 6 * mm))
     story.append(printed_line(rec.printed_by, rec.printed_at, st))
+    return story
+
+
+_APPROVAL_HEADERS = (
+    ("步骤", "Step"),
+    ("角色", "Role"),
+    ("审批人", "Decided by"),
+    ("时间", "Decided at"),
+    ("意见", "Decision"),
+    ("理由", "Reason"),
+)
+_APPROVAL_WIDTHS = (10 * mm, 36 * mm, 30 * mm, 28 * mm, 20 * mm, CONTENT_WIDTH - 124 * mm)
+
+
+def _approvals(rec: ArchiveRecord, font_name: str, st: dict) -> list:
+    story = heading("审批记录", "Approval Trail", st)
+    if not rec.approvals:
+        return story + [note("无需审批", "No approval was required", st)]
+    story.append(
+        list_table(
+            headers=_APPROVAL_HEADERS,
+            rows=((a.seq, a.role_label, a.decided_by, a.decided_at, a.decision_label, a.reason) for a in rec.approvals),
+            col_widths=_APPROVAL_WIDTHS,
+            font_name=font_name,
+        )
+    )
     return story
 
 

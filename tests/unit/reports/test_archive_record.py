@@ -19,6 +19,7 @@ from reports.archive_record import (
     render_archive_record,
     short_hash,
 )
+from reports.contract_document import ApprovalLine
 from tests.unit.reports.pdf_helpers import extract_pages, squash
 
 MakeRecord = Callable[..., ArchiveRecord]
@@ -164,6 +165,23 @@ class TestArchiveRecord:
 
         assert re.search(r"2026-11-22\s*王五\s*更正：用户联系人应为王经理", text)
         assert re.search(r"2026-12-01\s*赵六\s*补充：附竣工验收单一份", text)
+
+    def test_the_contracts_approval_trail_is_printed(self, make_record: MakeRecord) -> None:
+        """R-CT-11 carried into the archive: who approved, in which role, when, and why."""
+        record = make_record(approvals=(
+            ApprovalLine("1", "市场部经理", "张伟（market）", "2026-11-20 10:00", "同意", "价格合规"),
+            ApprovalLine("2", "经营副总", "刘建国（vp）", "2026-11-21 15:30", "同意", "分期可行"),
+        ))
+
+        text = squash("".join(extract_pages(render_archive_record(record=record, search_system=False))))
+
+        for expected in ("审批记录", "张伟（market）", "价格合规", "刘建国（vp）", "分期可行", "经营副总"):
+            assert expected in text, expected
+
+    def test_no_approval_needed_is_said(self, make_record: MakeRecord) -> None:
+        text = squash("".join(extract_pages(render_archive_record(record=make_record(), search_system=False))))
+
+        assert "无需审批" in text
 
     def test_access_history_only_when_provided(self, make_record: MakeRecord) -> None:
         """R-AR-06: the access history summary is printed when the service supplies it."""
