@@ -6,6 +6,7 @@ One service call per handler. Archive numbers contain "·": clients percent-enco
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -129,10 +130,12 @@ class ArchiveController(Controller):
         category: str | None = Parameter(default=None, max_length=8),
         account_no: str | None = Parameter(default=None, max_length=16),
         contract_no: str | None = Parameter(default=None, max_length=24),
+        retention: str | None = Parameter(default=None, max_length=4),
         page: int = Parameter(default=1, ge=1, le=100_000),
     ) -> schemas.ArchivePage:
         return await records.search_archives(ctx=ctx, actor=actor, query=text, year=year, category=category,
-                                             account_no=account_no, contract_no=contract_no, page=page)
+                                             account_no=account_no, contract_no=contract_no, retention=retention,
+                                             page=page)
 
     @get("/catalogue.pdf", media_type="application/pdf")
     async def catalogue(
@@ -145,7 +148,7 @@ class ArchiveController(Controller):
         return await records.search_archives(
             ctx=ctx, actor=actor, query=data.query, year=data.year, category=data.category,
             account_no=data.account_no, contract_no=data.contract_no, id_number=data.id_number,
-            page=data.page,
+            retention=data.retention, page=data.page,
         )
 
     @post("/fixity-check", status_code=HTTP_200_OK)
@@ -191,6 +194,14 @@ class AccessRequestController(Controller):
         status: str | None = Parameter(default=None, max_length=16),
     ) -> list[schemas.AccessRequestOut]:
         return await lookups.list_requests(ctx=ctx, actor=actor, mine=mine, status=status)
+
+    @get("/register.pdf", media_type="application/pdf")
+    async def register_pdf(
+        self, ctx: AppContext, actor: Actor, start: dt.date = Parameter(query="from"),
+        end: dt.date = Parameter(query="to"),
+    ) -> Response[bytes]:
+        pdf = await documents.lookup_register_pdf(ctx=ctx, actor=actor, start=start, end=end)
+        return _pdf(f"lookup-register-{start}-{end}.pdf", pdf)
 
     @get("/{request_id:int}")
     async def get_request(self, ctx: AppContext, actor: Actor, request_id: int = REQUEST_ID) -> schemas.AccessRequestOut:

@@ -15,7 +15,8 @@ from archives.disposal import get_disposal
 from archives.handover_rules import HANDOVER_STATUS_LABELS
 from archives.materials import KIND_LABELS
 from archives.retention import RETENTION_LABELS
-from archives.tables import ArchiveFile, ArchiveRecord
+from archives.access_rules import REQUEST_STATUS_LABELS
+from archives.tables import AccessLog, AccessRequest, ArchiveFile, ArchiveRecord
 from contracts.fees import format_yuan
 from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
 from contracts import service as contract_service
@@ -24,12 +25,14 @@ from crm import db
 from crm.accounts.service import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
+from crm.errors import InvalidInput
 from crm.staff.access import Actor, require
 from reports.archive_catalogue import ArchiveCatalogue, CatalogueLine, render_archive_catalogue
 from reports.archive_record import AddendumLine, ArchiveFileLine, ArchiveRecord as RecordDocument, render_archive_record
 from reports.contract_document import ApprovalLine
 from reports.destruction_register import DestroyedArchiveLine, DestroyedFile, DestructionRegister, render_destruction_register
 from reports.handover_list import HandoverLine, HandoverList, MaterialCount, render_handover_list
+from reports.lookup_register import AccessLogLine, LookupRegister, LookupRequestLine, render_lookup_register
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -159,3 +162,46 @@ async def destruction_register_pdf(*, ctx: AppContext, actor: Actor, batch_id: i
     )
     return batch.batch_no, render_destruction_register(register=register, font_path=ctx.settings.cjk_font_path)
 
+
+
+_ACTION_LABELS = {"view": "查阅 View", "record_pdf": "下载档案记录 Record PDF", "file": "下载文件 File"}
+
+
+async def lookup_register_pdf(*, ctx: AppContext, actor: Actor, start: dt.date, end: dt.date) -> bytes:
+    """查(借)阅登记簿 (R-AR-06): the requests made in [start, end] and every logged view and download."""
+    require(actor, "archive.read")
+    if end < start or (end - start).days > 366 or end >= dt.date(9999, 12, 31):
+        raise InvalidInput("登记簿期间须为一年以内、起止有序 / The period must run forward and span at most a year",
+                           field="to", code="lookup_register.invalid_period")
+    low = dt.datetime.combine(start, dt.time(), BEIJING)
+    high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), BEIJING)
+    requests = AccessRequest.select(
+        *AccessRequest.all_columns(), AccessRequest.record.archive_no, AccessRequest.requester.username,
+        AccessRequest.archivist.username, AccessRequest.general_manager.username,
+    ).where((AccessRequest.requested_at >= low) & (AccessRequest.requested_at < high))
+    log = AccessLog.select(
+        AccessLog.at, AccessLog.action, AccessLog.staff.username, AccessLog.record.archive_no,
+        AccessLog.request.request_no, AccessLog.file.filename,
+    ).where((AccessLog.at >= low) & (AccessLog.at < high))
+    if not actor.all_branches:
+        requests = requests.where(AccessRequest.record.branch == actor.branch_id)
+        log = log.where(AccessLog.record.branch == actor.branch_id)
+    async with db.read_only(ctx.engine):
+        request_rows = await requests.order_by(AccessRequest.id)
+        log_rows = await log.order_by(AccessLog.id)
+    register = LookupRegister(
+        company_name=ctx.settings.company_name, period=f"{start.isoformat()} 至 {end.isoformat()}",
+        printed_by=_who(actor), printed_at=_local(ctx.now()),
+        requests=tuple(LookupRequestLine(
+            request_no=r["request_no"], archive_no=r["record.archive_no"], requester=r["requester.username"],
+            purpose=r["purpose"], days=str(r["days"]), requested_at=_local(r["requested_at"]),
+            archivist_by=r["archivist.username"] or "", archivist_decided_at=_local(r["archivist_at"]),
+            manager_by=r["general_manager.username"] or "", manager_decided_at=_local(r["general_manager_at"]),
+            valid_until=_local(r["valid_until"]), status_label=_both(REQUEST_STATUS_LABELS.get(r["status"])),
+        ) for r in request_rows),
+        access_log=tuple(AccessLogLine(
+            at=_local(r["at"]), by=r["staff.username"], action_label=_ACTION_LABELS.get(r["action"], r["action"]),
+            archive_no=r["record.archive_no"], request_no=r["request.request_no"] or "", file_name=r["file.filename"] or "",
+        ) for r in log_rows),
+    )
+    return render_lookup_register(register=register, font_path=ctx.settings.cjk_font_path)

@@ -126,7 +126,7 @@ async def download_file(
 async def search_archives(
     *, ctx: AppContext, actor: Actor, query: str | None = None, year: int | None = None,
     category: str | None = None, account_no: str | None = None, contract_no: str | None = None,
-    id_number: str | None = None, page: int = 1,
+    id_number: str | None = None, retention: str | None = None, page: int = 1,
 ) -> schemas.ArchivePage:
     """The catalogue within the viewer's scope: metadata only, reading a record needs a grant.
 
@@ -150,6 +150,8 @@ async def search_archives(
         where.append(ArchiveRecord.year == year)
     if category:
         where.append(ArchiveRecord.category == category.strip().upper())
+    if retention:
+        where.append(ArchiveRecord.retention == retention.strip().upper())
     if account_no:
         where.append(ArchiveRecord.contract.customer.account_no == account_no.strip())
     if contract_no:

@@ -215,6 +215,7 @@ class ArchiveSearch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     account_no: Annotated[str, msgspec.Meta(max_length=16)] | None = None
     contract_no: Annotated[str, msgspec.Meta(max_length=24)] | None = None
     id_number: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    retention: Annotated[str, msgspec.Meta(max_length=4)] | None = None
     page: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1
 
 

@@ -168,3 +168,27 @@ class TestRecords:
         assert number in register_text and squash(archive_no) in register_text
         hashes = [f["sha256"] for f in await ArchiveFile.select(ArchiveFile.sha256)]
         assert all(h[:16] in register_text for h in hashes)
+
+
+class TestLookupRegister:
+    async def test_the_register_lists_requests_and_every_logged_access(self, client, as_role, finished_contract, upload):
+        """R-AR-06: a lookup register PDF."""
+        from tests.unit.reports.pdf_helpers import extract_pages, squash
+
+        archive_no = await _archived(client, as_role, finished_contract, upload)
+        desk, archivist = await as_role("frontdesk"), await as_role("archivist")
+        asked = (await client.post("/api/v1/archive-access-requests", headers=desk,
+                                   json={"archive_no": archive_no, "purpose": "核对燃气表安装信息", "days": 2})).json()
+        await client.post(f"/api/v1/archive-access-requests/{asked['id']}/decisions", headers=archivist,
+                          json={"decision": "approve"})
+        await client.get(f"/api/v1/archives/{quote(archive_no)}", headers=desk)
+
+        register = await client.get("/api/v1/archive-access-requests/register.pdf?from=2026-11-01&to=2026-11-30",
+                                    headers=archivist)
+        backwards = await client.get("/api/v1/archive-access-requests/register.pdf?from=2026-11-30&to=2026-11-01",
+                                     headers=archivist)
+
+        assert register.status_code == 200, register.text
+        text = squash("".join(extract_pages(register.content)))
+        assert asked["request_no"] in text and "核对燃气表安装信息" in text and squash(archive_no) in text
+        assert backwards.status_code == 422 and backwards.json()["code"] == "lookup_register.invalid_period"
