@@ -137,6 +137,10 @@ class ArchiveController(Controller):
                                              account_no=account_no, contract_no=contract_no, retention=retention,
                                              page=page)
 
+    @get("/due-for-disposal")
+    async def due(self, ctx: AppContext, actor: Actor) -> list[schemas.ArchiveSummary]:
+        return await records.due_for_disposal(ctx=ctx, actor=actor)
+
     @get("/catalogue.pdf", media_type="application/pdf")
     async def catalogue(
         self, ctx: AppContext, actor: Actor, year: int = Parameter(query="year", ge=1900, le=2200)
@@ -158,6 +162,12 @@ class ArchiveController(Controller):
     @get("/{archive_no:str}")
     async def get_archive(self, archive_no: str, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.Archive:
         return await records.get_archive(ctx=ctx, actor=actor, archive_no=archive_no, origin=origin)
+
+    @post("/{archive_no:str}/addenda", status_code=HTTP_201_CREATED)
+    async def add_addendum(
+        self, archive_no: str, data: schemas.AddendumCreate, ctx: AppContext, actor: Actor, origin: Origin
+    ) -> schemas.Archive:
+        return await records.add_addendum(ctx=ctx, actor=actor, archive_no=archive_no, text=data.text, origin=origin)
 
     @get("/{archive_no:str}/record.pdf", media_type="application/pdf")
     async def record_pdf(self, archive_no: str, ctx: AppContext, actor: Actor, origin: Origin) -> Response[bytes]:

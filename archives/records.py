@@ -5,23 +5,25 @@ Every view and download is written to the access log, with the grant it was made
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from archives import schemas
 from archives.access_rules import check_grant
 from archives.attachments import read_plaintext, to_schema as attachment_schema
 from archives.numbering import parse_archive_no
-from archives.retention import RETENTION_LABELS, disposal_due_date
+from archives.retention import RETENTION_LABELS, RETENTION_YEARS, disposal_due_date
 from archives.tables import AccessLog, AccessRequest, ArchiveAddendum, ArchiveFile, ArchiveRecord
 from crm import db
 from crm.accounts import service as accounts
 from crm.accounts.service import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
-from crm.errors import NotFound
+from crm.errors import InvalidInput, NotFound
 from crm.staff.access import Actor, can, in_scope, require
 
 PAGE_SIZE = 50
+BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 class ArchiveNotFound(NotFound):
@@ -177,3 +179,45 @@ async def search_archives(
         page=page, page_size=PAGE_SIZE, total=total,
     )
 
+
+
+async def add_addendum(*, ctx: AppContext, actor: Actor, archive_no: str, text: str | None, origin: Origin) -> schemas.Archive:
+    """更正附注 (R-AR-04): an accepted record never changes; a correction is added beside it, dated and signed."""
+    require(actor, "archive.read")
+    cleaned = (text or "").strip()
+    if not 2 <= len(cleaned) <= 2000:
+        raise InvalidInput("附注须为 2–2000 字 / An addendum has 2–2,000 characters", field="text",
+                           code="archive.addendum_invalid")
+    async with db.unit_of_work(ctx.engine):
+        record = await load_record(ctx, actor, archive_no)
+        await ArchiveAddendum.insert(ArchiveAddendum(record=record["id"], text=cleaned, added_by=actor.staff_id,
+                                                     added_at=ctx.now()))
+        await audit.append(ctx=ctx, action="archive.addendum", actor=actor.username, origin=origin,
+                           target=record["archive_no"], details={"text": cleaned})
+        return await archive_view(record)
+
+
+async def due_for_disposal(*, ctx: AppContext, actor: Actor) -> list[schemas.ArchiveSummary]:
+    """到期鉴定: filed records whose retention has run out (never permanent ones), oldest first."""
+    require(actor, "archive.read")
+    today = ctx.now().astimezone(BEIJING).date()
+    due = None
+    for code, years in RETENTION_YEARS.items():
+        if years is None:
+            continue
+        # disposal_due_date: 1 January of year + years + 1; due when that is today or earlier.
+        condition = (ArchiveRecord.retention == code) & (ArchiveRecord.year <= today.year - years - 1)
+        due = condition if due is None else due | condition
+    query = ArchiveRecord.select(
+        ArchiveRecord.archive_no, ArchiveRecord.title, ArchiveRecord.year, ArchiveRecord.retention,
+        ArchiveRecord.department, ArchiveRecord.contract.contract_no, ArchiveRecord.contract.customer.account_no,
+        ArchiveRecord.status, ArchiveRecord.accepted_at,
+    ).where((ArchiveRecord.status == "filed") & due)
+    if not actor.all_branches:
+        query = query.where(ArchiveRecord.branch == actor.branch_id)
+    rows = await query.order_by(ArchiveRecord.year).order_by(ArchiveRecord.archive_no).limit(1000)
+    return [schemas.ArchiveSummary(
+        archive_no=r["archive_no"], title=r["title"], year=r["year"], retention=r["retention"],
+        department=r["department"], contract_no=r["contract.contract_no"], account_no=r["contract.customer.account_no"],
+        status=r["status"], accepted_at=r["accepted_at"],
+    ) for r in rows]

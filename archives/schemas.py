@@ -230,3 +230,7 @@ class Departure(msgspec.Struct, kw_only=True):
     contracts: list[dict[str, str]]
     approvals: list[dict[str, str]]
     borrowed: list[dict[str, str]]
+
+
+class AddendumCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    text: str

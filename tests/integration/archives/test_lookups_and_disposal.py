@@ -192,3 +192,24 @@ class TestLookupRegister:
         text = squash("".join(extract_pages(register.content)))
         assert asked["request_no"] in text and "核对燃气表安装信息" in text and squash(archive_no) in text
         assert backwards.status_code == 422 and backwards.json()["code"] == "lookup_register.invalid_period"
+
+
+class TestDueListAndAddenda:
+    async def test_the_due_list_and_an_addendum_beside_the_fixed_record(
+        self, client, as_role, finished_contract, upload, clock, ctx
+    ):
+        """R-AR-05 due-for-disposal list; R-AR-04 corrections are addenda, the record itself unchanged."""
+        ten_year = await _archived(client, as_role, finished_contract, upload, **ALARM)
+        thirty_year = await _archived(client, as_role, finished_contract, upload)
+        archivist = await as_role("archivist")
+
+        now_due = await client.get("/api/v1/archives/due-for-disposal", headers=archivist)
+        added = await client.post(f"/api/v1/archives/{quote(thirty_year)}/addenda", headers=archivist,
+                                  json={"text": "更正：用户联系电话已变更，见客户档案"})
+        clock.advance(days=365 * 11)
+        later = await records.due_for_disposal(ctx=ctx, actor=await _actor_for("archivist"))
+
+        assert now_due.json() == []
+        assert added.status_code == 201, added.text
+        assert [a["text"] for a in added.json()["addenda"]] == ["更正：用户联系电话已变更，见客户档案"]
+        assert [a.archive_no for a in later] == [ten_year]
