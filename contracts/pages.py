@@ -26,6 +26,11 @@ from crm.staff.access import Actor
 from crm.web import i18n
 from crm.web.render import NavEntry, field_errors, form_values, render, request_lang, see_other
 
+# The app state key under which crm/app.py registers sections other packages add to the contract
+# page (the archives' materials): async callables (request=, ctx=, actor=, contract=) returning a
+# dict with the "template" to include and its data, read in the template as ``section``.
+CONTRACT_SECTIONS_STATE = "contract_sections"
+
 NAV = (
     NavEntry(key="nav.contracts", href="/contracts", capability="contract.read"),
     # The badge query runs only for roles that decide (the entry's capability).
@@ -136,6 +141,10 @@ async def _contract_page(
     lang = request_lang(request)
     actions = _actions(contract, actor)
     branch = await ctx.branches.by_code(contract.branch)
+    sections = [
+        await section(request=request, ctx=ctx, actor=actor, contract=contract)
+        for section in request.app.state.get(CONTRACT_SECTIONS_STATE, ())
+    ]
     return await render(
         request,
         DETAIL_TEMPLATE,
@@ -150,6 +159,7 @@ async def _contract_page(
         sent_back=_sent_back(contract),
         errors=errors or {},
         values=values or {},
+        extra_sections=sections,
         target_options=[(to, i18n.label(lang, TRANSITION_LABELS.get(to, STATUS_LABELS[to]))) for to in actions["targets"]],
         channel_options=[(key, i18n.label(lang, pair)) for key, pair in ledger.CHANNELS.items()],
         **actions,
@@ -168,6 +178,10 @@ async def _refused(
     return await _contract_page(
         request, ctx, actor, contract_no, status=status_for(exc), errors={form: errors}, values={form: values}
     )
+
+
+# Other packages' forms on the contract page (the materials upload) show their refusals through it.
+contract_page = _contract_page
 
 
 @get("/contracts/{contract_no:str}", include_in_schema=False)

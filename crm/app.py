@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         finally:
             await db.stop(context.engine)
 
+    from archives import pages as archive_pages
     from archives.api import CONTROLLERS as ARCHIVE_CONTROLLERS
     from contracts import pages as contract_pages
     from contracts.api import CONTROLLERS as CONTRACT_CONTROLLERS
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             AuditController,
             *CONTRACT_CONTROLLERS,
             *ARCHIVE_CONTROLLERS,
-            *pages.routes(csrf, extra_handlers=contract_pages.ROUTES),
+            *pages.routes(csrf, extra_handlers=[*contract_pages.ROUTES, *archive_pages.ROUTES]),
         ],
         dependencies={
             # One context for the app's life: cached, it costs no per-request resolution.
@@ -72,8 +73,12 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         after_exception=[audit_denial],
         lifespan=[lifespan],
         # The CSRF settings are read back by the page error handlers (a stale cookie is reset).
-        # The navigation of the contract pages joins crm's (crm never imports contracts).
-        state=State({"ctx": context, "csrf": csrf, EXTRA_NAV_STATE: contract_pages.NAV}),
+        # The navigation of the contract and archive pages joins crm's (crm never imports them),
+        # and the archives add their materials section to the contract page.
+        state=State({
+            "ctx": context, "csrf": csrf, EXTRA_NAV_STATE: (*contract_pages.NAV, *archive_pages.NAV),
+            contract_pages.CONTRACT_SECTIONS_STATE: archive_pages.CONTRACT_SECTIONS,
+        }),
         openapi_config=OpenAPIConfig(
             title="Utility CRM & Archives API",
             version="1.0.0",

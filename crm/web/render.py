@@ -79,7 +79,12 @@ _NAV = (
 def navigation(
     actor: Actor, path: str, entries: Sequence[NavEntry] = _NAV, badges: Mapping[str, int] | None = None
 ) -> list[NavItem]:
-    visible = [entry for entry in entries if entry.capability in actor.capabilities]
+    # One link per address: a page open to two capabilities (archive search: the archive room's
+    # archive.read and everyone's archive.request) has one entry per capability.
+    visible: list[NavEntry] = []
+    for entry in entries:
+        if entry.capability in actor.capabilities and all(v.href != entry.href for v in visible):
+            visible.append(entry)
     # The longest matching prefix is the active item ("/customers/new" beats "/customers").
     best = max(
         (entry for entry in visible if path == entry.href or path.startswith(entry.href + "/")),

@@ -502,8 +502,8 @@ class TestNavigationByRole:
         page = await client.get("/customers")
         nav = re.search(r'<nav class="mainnav".*?</nav>', page.text, re.S).group(0)
 
-        # The contracts link comes from the contract pages crm/app.py wires in.
-        assert re.findall(r'href="([^"]+)"', nav) == ["/customers", "/customers/new", "/contracts"]
+        # The contract and archive links come from the pages crm/app.py wires in.
+        assert re.findall(r'href="([^"]+)"', nav) == ["/customers", "/customers/new", "/contracts", "/handover", "/archives", "/lookups/mine"]
         assert "王丽" in page.text and "东城营业厅" in page.text
 
 

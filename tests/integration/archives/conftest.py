@@ -7,12 +7,13 @@ import zipfile
 
 import pytest
 
-from tests.integration.contracts.conftest import (  # noqa: F401  (fixtures shared with the contracts tests)
-    as_role,
-    installation,
-    open_customer,
-    price_standard,
-)
+from tests.integration.contracts import conftest as _contracts
+from tests.integration.contracts.conftest import installation
+
+# The fixtures shared with the contracts tests, bound by name so pytest finds them here too.
+as_role = _contracts.as_role
+open_customer = _contracts.open_customer
+price_standard = _contracts.price_standard
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64

@@ -418,7 +418,7 @@ class TestInbox:
 
         page = await client.get("/customers")
 
-        assert re.findall(r'href="([^"]+)"', nav_of(page.text)) == ["/customers", "/customers/new", "/contracts"]
+        assert re.findall(r'href="([^"]+)"', nav_of(page.text)) == ["/customers", "/customers/new", "/contracts", "/handover", "/archives", "/lookups/mine"]
         assert "nav-badge" not in page.text
 
     async def test_a_decision_with_a_reason_is_recorded_from_the_contract_page(
