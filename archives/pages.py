@@ -24,7 +24,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
-from archives import attachments, handover, lookups, records, schemas
+from archives import attachments, documents, handover, lookups, records, schemas
 from archives.access_rules import REQUEST_STATUS_LABELS, GrantExpired, NoGrant
 from archives.handover_rules import ARCHIVABLE_CONTRACT_STATUSES, HANDOVER_STATUS_LABELS
 from archives.materials import ATTACHMENT_KINDS, KIND_LABELS, missing_materials
@@ -68,6 +68,13 @@ def _download(meta: schemas.Attachment, data: bytes) -> Response[bytes]:
         content=data, media_type=meta.media_type,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.filename)}",
                  "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def _pdf(filename: str, pdf: bytes) -> Response[bytes]:
+    return Response(
+        content=pdf, media_type="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"},
     )
 
 
@@ -380,6 +387,18 @@ async def download_archive_file(
     return _download(meta, data)
 
 
+@get("/archives/{archive_no:str}/record.pdf", include_in_schema=False)
+async def record_pdf(ctx: AppContext, actor: Actor, origin: Origin, archive_no: str) -> Response[bytes]:
+    number, pdf = await documents.record_pdf(ctx=ctx, actor=actor, archive_no=archive_no, origin=origin)
+    return _pdf(f"archive-{number}.pdf", pdf)
+
+
+@get("/handovers/{batch_id:int}/list.pdf", include_in_schema=False)
+async def handover_list_pdf(ctx: AppContext, actor: Actor, batch_id: int) -> Response[bytes]:
+    number, pdf = await documents.handover_list_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
+    return _pdf(f"handover-{number}.pdf", pdf)
+
+
 @post("/archives/{archive_no:str}/lookup", include_in_schema=False)
 async def request_lookup(
     request: Request, ctx: AppContext, actor: Actor, origin: Origin, archive_no: str
@@ -468,6 +487,8 @@ ROUTES = [
     search_by_id_number,
     archive_page,
     download_archive_file,
+    record_pdf,
+    handover_list_pdf,
     request_lookup,
     lookups_page,
     decide_lookup,

@@ -1,9 +1,11 @@
-"""An archivist accepts a handover, in a real browser (R-AR-01, R-AR-02, R-AR-03).
+"""An archivist accepts a handover, in a real browser (R-AR-01..03, R-AR-06, R-CT-11).
 
-A residential installation is seeded through the API up to 履行完毕 (fulfilled). The front desk
-uploads its required materials from the contract page and hands it over from 移交归档; the
-archivist opens the batch from 待接收移交, accepts it, reads the archive number
-Z001-HT·<year>-D30-DC-0001 and opens the archive page.
+A commercial installation is seeded through the API: the market manager approves it, the front
+desk signs it and takes it to 履行完毕 (fulfilled). The front desk uploads its required
+materials from the contract page and hands it over from 移交归档; the archivist opens the batch
+from 待接收移交, accepts it, reads the archive number Z001-HT·<year>-D30-DC-0001, finds the
+archive again by the customer's credit code (档案查询, sent by POST) and downloads the record
+PDF, whose text shows the archive number and the approval trail.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.bench.data import resident_id
+from tests.bench.data import credit_code
+from tests.unit.reports.pdf_helpers import extract_pages, squash
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-CUSTOMER_NAME = "钱学明"
+CUSTOMER_NAME = "钱记餐饮有限公司"
+CREDIT_CODE = credit_code(737_373)
+APPROVAL_REASON = "价格与标准一致"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 
@@ -37,14 +42,14 @@ def fulfilled_contract(live_server) -> str:
         "code": "JZ-E2E-AR", "name": "燃气工程安装收费标准", "approval_ref": "价格〔2026〕12号",
         "effective_from": "2020-01-01",
         "items": [
-            {"code": "AZ-RES", "name": "居民户内安装", "unit": "户", "unit_price_fen": 280_000},
+            {"code": "AZ-COM", "name": "商业用户燃气设施安装", "unit": "户", "unit_price_fen": 1_250_000},
             {"code": "GD-DN25", "name": "DN25 镀锌管敷设", "unit": "米", "unit_price_fen": 8_550},
         ],
     })
     assert standard.status_code == 201, standard.text
     desk = _api_login(live_server, "frontdesk")
     customer = httpx.post(f"{live_server}/api/v1/customers", headers=desk, json={
-        "category": "residential", "name": CUSTOMER_NAME, "id_type": "resident_id", "id_number": resident_id(737_373),
+        "category": "commercial", "name": CUSTOMER_NAME, "id_type": "credit_code", "id_number": CREDIT_CODE,
         "phone": "13812347373",
         "address": {"province": "北京市", "city": "北京市", "district": "东城区", "street": "建国路", "detail": "7号楼1单元301室"},
         "branch": "DC", "delivery_notice_no": "SQ-2026-E2E03", "acceptance_drawing_no": "YS-2026-E2E03",
@@ -52,14 +57,18 @@ def fulfilled_contract(live_server) -> str:
     assert customer.status_code == 201, customer.text
     drafted = httpx.post(f"{live_server}/api/v1/contracts", headers=desk, json={
         "type": "installation", "account_no": customer.json()["account_no"],
-        "price_items": [{"code": "AZ-RES", "quantity": 1}, {"code": "GD-DN25", "quantity": 10}],
+        "price_items": [{"code": "AZ-COM", "quantity": 1}, {"code": "GD-DN25", "quantity": 10}],
         "terms": "甲方为乙方安装户内燃气管道及设施，乙方按约定支付安装费用。工程验收合格后通气。",
     })
     assert drafted.status_code == 201, drafted.text
     no = drafted.json()["contract_no"]
-    for step, body in (("submit", None), ("sign", None)):
-        response = httpx.post(f"{live_server}/api/v1/contracts/{no}/{step}", headers=desk, json=body)
-        assert response.status_code == 200, response.text
+    submitted = httpx.post(f"{live_server}/api/v1/contracts/{no}/submit", headers=desk)
+    assert [s["role"] for s in submitted.json()["approval_chain"]] == ["market_manager"], submitted.text
+    approved = httpx.post(f"{live_server}/api/v1/contracts/{no}/decisions", headers=_api_login(live_server, "market"),
+                          json={"decision": "approve", "reason": APPROVAL_REASON})
+    assert approved.json()["status"] == "approved", approved.text
+    signed = httpx.post(f"{live_server}/api/v1/contracts/{no}/sign", headers=desk)
+    assert signed.status_code == 200, signed.text
     for to, reason in (("active", "开工"), ("fulfilled", "验收合格并通气")):
         response = httpx.post(f"{live_server}/api/v1/contracts/{no}/transitions", headers=desk,
                               json={"to": to, "reason": reason})
@@ -148,3 +157,23 @@ def test_the_front_desk_hands_over_and_the_archivist_accepts_and_opens_the_recor
     assert CUSTOMER_NAME in page.locator("#archive-facts").inner_text()
     assert re.search(r"\d{4}-\d{2}-\d{2}", page.locator("#disposal-due").inner_text())
     screenshot(page)
+
+    # 档案查询 by the customer's credit code, sent by POST so it never sits in a URL.
+    _nav(page, "档案查询").click()
+    page.wait_for_url(re.compile(r"/archives$"))
+    page.locator("#as-id_number").fill(CREDIT_CODE)
+    page.locator("#archive-id-search").get_by_role("button").click()
+    page.wait_for_url(re.compile(r"/archives/search$"))
+    assert CREDIT_CODE not in page.url
+    page.get_by_role("link", name=archive_no).click()
+    page.wait_for_url(re.compile(re.escape(f"/archives/{quote(archive_no, safe='')}") + "$"))
+
+    # The record PDF: the archive number and the contract's approval trail (R-CT-11 carried into R-AR-03).
+    with page.expect_download() as download_info:
+        page.locator("#record-pdf").click()
+    download = download_info.value
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    text = squash("".join(extract_pages(target.read_bytes())))
+    for expected in (archive_no, "审批记录", "市场部经理", "张伟", APPROVAL_REASON, CUSTOMER_NAME):
+        assert squash(expected) in text, expected
