@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/python -m tests.bench.scale --scale $(SCALE)
 	$(BIN)/python -m tests.bench.mixed --scale $(SCALE)
 	$(BIN)/python -m tests.bench.contract_benchmarks
+	$(BIN)/python -m tests.bench.archive_benchmarks
 
 clean:
 	rm -rf $(VENV) var
