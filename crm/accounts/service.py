@@ -351,6 +351,12 @@ def _name_prefix(prefix: str, engine: Any) -> Any:
     return Customer.name.like(f"{escaped}%")
 
 
+async def ids_with_name_prefix(*, ctx: AppContext, prefix: str, limit: int = 1000) -> list[int]:
+    """For sibling modules (archive search): customers whose name starts with ``prefix``, by the name index."""
+    rows = await Customer.select(Customer.id).where(_name_prefix(prefix, ctx.engine)).limit(limit)
+    return [r["id"] for r in rows]
+
+
 async def _ids_with_phone(digest: str) -> list[int]:
     """Customers whose own or contact phone has this digest: one index lookup per column.
 

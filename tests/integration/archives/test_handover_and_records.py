@@ -235,3 +235,25 @@ class TestSearch:
         assert [a["archive_no"] for a in found.json()["items"]] == [accepted["contracts"][0]["archive_no"]]
         assert other_branch.json()["items"] == []
         assert nobody.json()["items"] == []
+
+
+class TestTextSearch:
+    async def test_the_start_of_an_archive_number_or_of_the_customers_name_finds_it(
+        self, client, as_role, finished_contract, with_materials
+    ):
+        """Both served by an index (the benchmark j at a million records); wildcards are taken literally."""
+        batch_id, _ = await _handed_over(client, as_role, finished_contract, with_materials)
+        archivist = await as_role("archivist")
+        accepted = (await client.post(f"/api/v1/archive-handovers/{batch_id}/accept", headers=archivist)).json()
+        archive_no = accepted["contracts"][0]["archive_no"]
+        name = accepted["contracts"][0]["customer_name"]
+
+        by_number = await client.get("/api/v1/archives", params={"query": archive_no[:9]}, headers=archivist)
+        by_name = await client.get("/api/v1/archives", params={"query": name[:3]}, headers=archivist)
+        wildcard = await client.get("/api/v1/archives", params={"query": "Z0%"}, headers=archivist)
+        middle = await client.get("/api/v1/archives", params={"query": name[1:]}, headers=archivist)
+
+        assert [a["archive_no"] for a in by_number.json()["items"]] == [archive_no]
+        assert [a["archive_no"] for a in by_name.json()["items"]] == [archive_no]
+        assert wildcard.json()["items"] == []
+        assert middle.json()["items"] == []
