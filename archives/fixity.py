@@ -28,9 +28,7 @@ async def run_fixity_check(
     store = blob_store(ctx)
     live = ArchiveFile.wrapped_key.is_not_null()
     total = await ArchiveFile.count().where(live)
-    numbers = {r["contract"]: r["archive_no"] for r in
-               await ArchiveRecord.select(ArchiveRecord.contract, ArchiveRecord.archive_no)}
-    problems: list[schemas.FixityProblem] = []
+    found: list[tuple[dict, str]] = []
     checked, last_id = 0, 0
     while True:
         rows = await ArchiveFile.select(*ArchiveFile.all_columns(), ArchiveFile.contract.contract_no).where(
@@ -50,13 +48,20 @@ async def run_fixity_check(
             except (FileUnreadable, BlobStoreError):
                 problem = "unreadable"
             if problem:
-                problems.append(schemas.FixityProblem(
-                    file_id=row["file_id"], archive_no=numbers.get(row["contract"]),
-                    contract_no=row["contract.contract_no"], filename=row["filename"], problem=problem,
-                ))
+                found.append((row, problem))
             checked += 1
             if progress:
                 progress(checked, total)
+    # Archive numbers only for the files with a problem: a dict of every record would cost
+    # seconds at a million records before the first file is read.
+    numbers = {r["contract"]: r["archive_no"] for r in await ArchiveRecord.select(
+        ArchiveRecord.contract, ArchiveRecord.archive_no).where(
+        ArchiveRecord.contract.is_in([row["contract"] for row, _ in found] or [0]))}
+    problems = [
+        schemas.FixityProblem(file_id=row["file_id"], archive_no=numbers.get(row["contract"]),
+                              contract_no=row["contract.contract_no"], filename=row["filename"], problem=problem)
+        for row, problem in found
+    ]
     finished = ctx.now()
     await audit.append_alone(
         ctx=ctx, action="archive.fixity", actor=actor.username, origin=origin,
