@@ -12,10 +12,11 @@ import json
 from typing import Any
 
 from archives import disposal_rules, schemas
+from archives.counters import next_value
 from archives.records import load_record
 from archives.retention import check_disposable, disposal_due_date
 from archives.storage import blob_store
-from archives.tables import ArchiveCounter, ArchiveFile, ArchiveRecord, DisposalBatch, DisposalItem
+from archives.tables import ArchiveFile, ArchiveRecord, DisposalBatch, DisposalItem
 from crm import db
 from crm.accounts.customer_rules import FieldError, InvalidFields
 from crm.accounts.service import label
@@ -106,12 +107,8 @@ async def propose(
                     field="archive_nos",
                 )
             records.append(record)
-        row = await ArchiveCounter.raw(
-            "INSERT INTO archive_counter (key, last_item) VALUES ({}, 1) "
-            "ON CONFLICT (key) DO UPDATE SET last_item = archive_counter.last_item + 1 RETURNING last_item",
-            f"disposal|{now.year}",
-        )
-        batch_no = f"XH-{now.year}-{row[0]['last_item']:04d}"
+        seq = await next_value(f"disposal|{now.year}")
+        batch_no = f"XH-{now.year}-{seq:04d}"
         inserted = await DisposalBatch.insert(DisposalBatch(
             batch_no=batch_no, status="proposed", reason=cleaned, proposed_by=actor.staff_id, proposed_at=now,
         )).returning(DisposalBatch.id)

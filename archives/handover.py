@@ -14,6 +14,7 @@ from typing import Any
 
 from archives import schemas
 from archives.attachments import files_of
+from archives.counters import next_value
 from archives.handover_rules import (
     HANDOVER_STATUS_LABELS,
     check_archivable,
@@ -24,7 +25,7 @@ from archives.handover_rules import (
 from archives.materials import missing_materials
 from archives.numbering import ArchiveNumber, counter_key
 from archives.retention import retention_for
-from archives.tables import ArchiveCounter, ArchiveRecord, HandoverBatch, HandoverItem
+from archives.tables import ArchiveRecord, HandoverBatch, HandoverItem
 from contracts.loading import load_for_scope
 from contracts.tables import Contract
 from crm import db
@@ -58,17 +59,6 @@ class MissingMaterials(InvalidInput):
 
     def as_dict(self) -> dict[str, Any]:
         return {**super().as_dict(), "missing": self.missing}
-
-
-async def _next(key: str) -> int:
-    # One statement: create the counter at 1 or bump it; its row lock serialises concurrent takers.
-    row = await ArchiveCounter.raw(
-        "INSERT INTO archive_counter (key, last_item) VALUES ({}, 1) "
-        "ON CONFLICT (key) DO UPDATE SET last_item = archive_counter.last_item + 1 "
-        "RETURNING last_item",
-        key,
-    )
-    return row[0]["last_item"]
 
 
 def _missing_for(contract: dict[str, Any], files: list[dict[str, Any]]) -> list[str]:
@@ -116,7 +106,7 @@ async def create_handover(
                                 field="contract_nos")
         _refuse_missing(contracts, await files_of([c["id"] for c in contracts]))
         branch_code = contracts[0]["branch.code"]
-        seq = await _next(f"handover|{branch_code}|{now.year}")
+        seq = await next_value(f"handover|{branch_code}|{now.year}")
         batch_no = f"YJ-{branch_code}-{now.year}-{seq:04d}"
         inserted = await HandoverBatch.insert(HandoverBatch(
             batch_no=batch_no, branch=contracts[0]["branch"], status="submitted", note=(note or "").strip() or None,
@@ -228,7 +218,7 @@ async def accept_handover(*, ctx: AppContext, actor: Actor, batch_id: int, origi
             year = _record_year(contract)
             department = contract["branch.code"]
             fonds, category = ctx.settings.archive_fonds, ctx.settings.archive_category
-            item = await _next(counter_key(fonds=fonds, category=category, year=year, retention=retention,
+            item = await next_value(counter_key(fonds=fonds, category=category, year=year, retention=retention,
                                            department=department))
             number = ArchiveNumber(fonds=fonds, category=category, year=year, retention=retention,
                                    department=department, item=item)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from archives import access_rules, schemas
+from archives.counters import next_value
 from archives.records import load_record
-from archives.tables import AccessRequest, ArchiveCounter
+from archives.tables import AccessRequest
 from crm import db
 from crm.accounts.service import label
 from crm.audit import service as audit
@@ -60,12 +61,8 @@ async def request_lookup(
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         record = await load_record(ctx, actor, archive_no)
-        row = await ArchiveCounter.raw(
-            "INSERT INTO archive_counter (key, last_item) VALUES ({}, 1) "
-            "ON CONFLICT (key) DO UPDATE SET last_item = archive_counter.last_item + 1 RETURNING last_item",
-            f"lookup|{now.year}",
-        )
-        request_no = f"CY-{now.year}-{row[0]['last_item']:05d}"
+        seq = await next_value(f"lookup|{now.year}")
+        request_no = f"CY-{now.year}-{seq:05d}"
         inserted = await AccessRequest.insert(AccessRequest(
             request_no=request_no, record=record["id"], requester=actor.staff_id, purpose=cleaned, days=days,
             restricted=record["restricted"], status="pending", requested_at=now,
