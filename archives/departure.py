@@ -30,6 +30,7 @@ from crm.staff.access import Actor, require
 from crm.staff.admin import deactivate
 from crm.staff.roles import ROLE_LABELS
 from crm.staff.tables import Staff
+from crm.local_time import local_text as _local
 from reports.departure_list import (
     BorrowedArchiveLine,
     DepartureContractLine,
@@ -39,7 +40,6 @@ from reports.departure_list import (
     render_departure_list,
 )
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 OPEN_CONTRACT_STATUSES = ("draft", "pending_approval", "approved", "signed", "active")
 
 
@@ -132,8 +132,8 @@ async def depart(*, ctx: AppContext, actor: Actor, username: str, successor: str
     return {"username": leaving["username"], "successor": heir["username"], **summary}
 
 
-def _local(text: str) -> str:
-    return dt.datetime.fromisoformat(text).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if text else ""
+def _from_iso(text: str) -> str:
+    return _local(dt.datetime.fromisoformat(text)) if text else ""
 
 
 async def departure_list_pdf(*, ctx: AppContext, actor: Actor, username: str) -> bytes:
@@ -153,8 +153,8 @@ async def departure_list_pdf(*, ctx: AppContext, actor: Actor, username: str) ->
         company_name=ctx.settings.company_name, handover_no=f"JJ-{event['seq']}",
         leaving_person=f"{leaving['display_name']}（{leaving['username']}） {role}",
         successor=f"{heir['display_name']}（{heir['username']}）", supervisor=event["actor"] or "",
-        handover_date=event["occurred_at"].astimezone(BEIJING).strftime("%Y-%m-%d"),
-        printed_by=f"{actor.display_name}（{actor.username}）", printed_at=ctx.now().astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+        handover_date=_local(event["occurred_at"], "%Y-%m-%d"),
+        printed_by=f"{actor.display_name}（{actor.username}）", printed_at=_local(ctx.now()),
         customers=tuple(DepartureCustomerLine(account_no=c["account_no"], name=c["name"],
                                               status_label=CUSTOMER_STATUS_LABELS.get(c["status"], (c["status"],))[0])
                         for c in details["customers"]),
@@ -162,9 +162,9 @@ async def departure_list_pdf(*, ctx: AppContext, actor: Actor, username: str) ->
                                               status_label=CONTRACT_STATUS_LABELS.get(c["status"], (c["status"],))[0])
                         for c in details["contracts"]),
         approvals=tuple(PendingApprovalLine(subject=f"合同 {a['contract_no']}", step_label=f"第 {a['step']} 步",
-                                            submitted_at=_local(a["since"])) for a in details["approvals"]),
+                                            submitted_at=_from_iso(a["since"])) for a in details["approvals"]),
         borrowed=tuple(BorrowedArchiveLine(archive_no=b["archive_no"], request_no=b["request_no"],
-                                           valid_until=_local(b["valid_until"])) for b in details["borrowed"]),
+                                           valid_until=_from_iso(b["valid_until"])) for b in details["borrowed"]),
         note="查(借)阅授权已于交接时收回 / Lookup grants ended at the handover",
     )
     return render_departure_list(departure_list=document, font_path=ctx.settings.cjk_font_path)

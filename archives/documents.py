@@ -27,6 +27,7 @@ from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import InvalidInput
 from crm.staff.access import Actor, require
+from crm.local_time import BEIJING, local_text as _local
 from reports.archive_catalogue import ArchiveCatalogue, CatalogueLine, render_archive_catalogue
 from reports.archive_record import AddendumLine, ArchiveFileLine, ArchiveRecord as RecordDocument, render_archive_record
 from reports.contract_document import ApprovalLine
@@ -34,11 +35,7 @@ from reports.destruction_register import DestroyedArchiveLine, DestroyedFile, De
 from reports.handover_list import HandoverLine, HandoverList, MaterialCount, render_handover_list
 from reports.lookup_register import AccessLogLine, LookupRegister, LookupRequestLine, render_lookup_register
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
-
-def _local(value: dt.datetime | None) -> str:
-    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _both(pair: tuple[str, str] | None) -> str:
@@ -129,7 +126,7 @@ async def catalogue_pdf(
         generated_by=_who(actor), generated_at=_local(ctx.now()), category_label=f"{ctx.settings.archive_category} 合同",
         lines=tuple(CatalogueLine(
             archive_no=r["archive_no"], title=r["title"], retention_label=_both(RETENTION_LABELS.get(r["retention"])),
-            department_label=r["department"], accepted_date=r["accepted_at"].astimezone(BEIJING).date().isoformat(),
+            department_label=r["department"], accepted_date=_local(r["accepted_at"], "%Y-%m-%d"),
             file_count=str(counts.get(r["contract"], 0)),
             status_label="已销毁 Destroyed" if r["status"] == "destroyed" else "在库 In store",
         ) for r in rows),

@@ -9,7 +9,6 @@ gives the number back, two archivists accepting at once queue on the row.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from archives import schemas
@@ -34,8 +33,8 @@ from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.staff.access import Actor, in_scope, require
+from crm.local_time import BEIJING
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 class HandoverNotFound(NotFound):

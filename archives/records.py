@@ -5,7 +5,6 @@ Every view and download is written to the access log, with the grant it was made
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
@@ -25,9 +24,9 @@ from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import InvalidInput, NotFound
 from crm.staff.access import Actor, can, in_scope, require
+from crm.local_time import BEIJING
 
 PAGE_SIZE = 50
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 class ArchiveNotFound(NotFound):

@@ -6,7 +6,6 @@ the customer's contact phone and address detail print masked (R-PM-02).
 
 from __future__ import annotations
 
-import datetime as dt
 
 from contracts import schemas, service
 from contracts.fees import format_yuan
@@ -18,6 +17,7 @@ from crm.accounts.service import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor, require
+from crm.local_time import local_text as _local
 from reports.contract_document import (
     ApprovalLine,
     ContractDocument,
@@ -26,7 +26,6 @@ from reports.contract_document import (
     render_contract_document,
 )
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 PAYMENT_KIND_LABELS = {
     "single": "一次付款 Paid at once",
@@ -34,9 +33,6 @@ PAYMENT_KIND_LABELS = {
     "none": "无安装费 No installation fee",
 }
 
-
-def _local(value: dt.datetime | None) -> str:
-    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _extra_terms(c: schemas.Contract) -> tuple[tuple[str, str, str], ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 from crm import db
 from crm.accounts.customer_rules import CATEGORY_LABELS, ID_TYPE_LABELS
@@ -14,13 +13,10 @@ from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import InvalidInput
 from crm.staff.access import Actor, require, require_reveal
+from crm.local_time import local_text as _local
 from reports.customer_sheet import ApplianceLine, CustomerSheet, MeterLine, render_customer_sheet
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
-
-def _local(value: dt.datetime | None) -> str:
-    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 async def customer_sheet_pdf(

@@ -13,6 +13,7 @@ from crm.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFou
 from crm.security.lockout import is_locked, register_failure
 from crm.security.passwords import check_password_policy
 from crm.security.tokens import hash_token, new_session_token, session_expiry
+from crm.local_time import local_text
 from crm.staff.access import Actor
 from crm.staff.tables import Branch, Staff, StaffSession
 
@@ -160,7 +161,7 @@ async def login(*, ctx: AppContext, username: str, password: str, kind: str, ori
 
 
 def _locked_message(until: dt.datetime | None) -> str:
-    when = until.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%H:%M") if until else ""
+    when = local_text(until, "%H:%M")
     return f"登录失败次数过多，账号已锁定至 {when}（北京时间） / Too many failed logins: account locked until {when} (UTC+8)"
 
 

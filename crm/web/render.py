@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
@@ -12,12 +11,12 @@ from litestar.response import Redirect, Template
 
 from crm.context import AppContext
 from crm.errors import DomainError
+from crm.local_time import local_text as _local
 from crm.staff.access import Actor
 from crm.staff.roles import ROLE_LABELS
 from crm.web import i18n
 from crm.web.session import here
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 # Pages show personal data: never cache them, never frame them, never leak the URL onwards.
 PAGE_HEADERS = {
@@ -187,15 +186,6 @@ def _pick(context: Mapping[str, Any], message: str | None) -> str:
 def _lbl(context: Mapping[str, Any], pair: tuple[str, str] | str | None) -> str:
     return i18n.label(context.get("lang", i18n.DEFAULT_LANGUAGE), pair)
 
-
-def _local(value: dt.datetime | dt.date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(BEIJING).strftime(fmt)
-    return value.isoformat()
 
 
 def _yuan(fen: int | None) -> str:
