@@ -40,11 +40,16 @@ class UnknownChannel(InvalidInput):
     code = "ledger.unknown_channel"
 
 
-async def customer_outstanding_fen(*, customer_id: int) -> int:
-    rows = await Contract.select(Contract.amount_fen, Contract.paid_fen).where(
+def _owing(customer_id: int):
+    """The customer's installation contracts that owe their fee."""
+    return (
         (Contract.customer == customer_id) & (Contract.family == "installation")
         & Contract.status.is_in(list(OWING_STATUSES)) & Contract.amount_fen.is_not_null()
     )
+
+
+async def customer_outstanding_fen(*, customer_id: int) -> int:
+    rows = await Contract.select(Contract.amount_fen, Contract.paid_fen).where(_owing(customer_id))
     return sum(outstanding_fen(due_fen=r["amount_fen"], paid_fen=r["paid_fen"]) for r in rows)
 
 
@@ -105,9 +110,7 @@ async def installation_balance(*, ctx: AppContext, actor: Actor, account_no: str
     async with db.read_only(ctx.engine):
         customer = await accounts.load_for_scope(ctx=ctx, actor=actor, account_no=account_no)
         contracts = await Contract.select(Contract.id, Contract.contract_no, Contract.amount_fen, Contract.paid_fen).where(
-            (Contract.customer == customer["id"]) & (Contract.family == "installation")
-            & Contract.status.is_in(list(OWING_STATUSES)) & Contract.amount_fen.is_not_null()
-        ).order_by(Contract.id)
+            _owing(customer["id"])).order_by(Contract.id)
         installments = await Installment.select().where(
             Installment.contract.is_in([c["id"] for c in contracts] or [0])).order_by(Installment.seq)
     by_contract: dict[int, list[schemas.InstallmentOut]] = {}

@@ -9,13 +9,14 @@ fees (R-CT-06, payment plans) and lifecycle (R-CT-10/11).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from contracts import approval, catalogue, lifecycle, schemas
 from contracts.content_rules import ContentFacts, check_content, check_take_or_pay
 from contracts.fees import (
+    FeeLine,
     PlannedInstallment,
     check_amount,
     check_payment_plan,
@@ -101,10 +102,10 @@ def _quantity_milli(value: Decimal, index: int) -> int:
 
 
 def _present_fields(data: schemas.ContractCreate) -> frozenset[str]:
-    return frozenset(
-        name for name in catalogue.OPTIONAL_FIELDS
-        if getattr(data, name) not in (None, "") and not (isinstance(getattr(data, name), str) and not getattr(data, name).strip())
-    )
+    def given(value: object) -> bool:
+        return value is not None and not (isinstance(value, str) and not value.strip())
+
+    return frozenset(name for name in catalogue.OPTIONAL_FIELDS if given(getattr(data, name)))
 
 
 async def _price(
@@ -199,30 +200,34 @@ async def _validated(
     return ctype, customer, priced
 
 
-def _step_out(step: approval.ChainStep | dict[str, Any], seq: int, *, names: dict[int, tuple[str, str]] | None = None) -> schemas.ApprovalStepOut:
-    if isinstance(step, approval.ChainStep):
-        reasons = list(step.reasons)
-        return schemas.ApprovalStepOut(
-            step=seq, role=step.role, role_label=label(ROLE_LABELS.get(step.role)), status="planned",
-            reasons=reasons, reason_labels=[label(approval.REASON_LABELS.get(r)) for r in reasons],
-        )
-    reasons = [r for r in (step["reasons"] or "").split(",") if r]
-    decider = (names or {}).get(step["decided_by"]) if step["decided_by"] else None
+def _reason_labels(reasons: list[str]) -> list[str]:
+    return [label(approval.REASON_LABELS.get(r)) for r in reasons]
+
+
+def _planned_step(step: approval.ChainStep, seq: int) -> schemas.ApprovalStepOut:
+    """A step the chain will have once submitted (the preview)."""
     return schemas.ApprovalStepOut(
-        step=step["seq"], role=step["role"], role_label=label(ROLE_LABELS.get(step["role"])), status=step["status"],
-        reasons=reasons, reason_labels=[label(approval.REASON_LABELS.get(r)) for r in reasons],
-        decided_by=decider[0] if decider else None, decided_by_name=decider[1] if decider else None,
-        decided_at=step["decided_at"], decision=step["decision"], decision_reason=step["decision_reason"],
-        round=step["approval_round"],
+        step=seq, role=step.role, role_label=label(ROLE_LABELS.get(step.role)), status="planned",
+        reasons=list(step.reasons), reason_labels=_reason_labels(list(step.reasons)),
     )
 
 
-def _fee_line_out(line: Any) -> schemas.FeeLineOut:
-    get = line.get if isinstance(line, dict) else lambda k: getattr(line, k)
-    milli = get("quantity_milli")
+def _stored_step(row: dict[str, Any], names: dict[int, tuple[str, str]]) -> schemas.ApprovalStepOut:
+    reasons = [r for r in (row["reasons"] or "").split(",") if r]
+    username, display = names.get(row["decided_by"], (None, None))
+    return schemas.ApprovalStepOut(
+        step=row["seq"], role=row["role"], role_label=label(ROLE_LABELS.get(row["role"])), status=row["status"],
+        reasons=reasons, reason_labels=_reason_labels(reasons), decided_by=username, decided_by_name=display,
+        decided_at=row["decided_at"], decision=row["decision"], decision_reason=row["decision_reason"],
+        round=row["approval_round"],
+    )
+
+
+def _fee_line_out(line: FeeLine) -> schemas.FeeLineOut:
+    milli = line.quantity_milli
     quantity = f"{Decimal(milli) / 1000:f}".rstrip("0").rstrip(".") if milli % 1000 else str(milli // 1000)
-    return schemas.FeeLineOut(code=get("code"), name=get("name"), unit=get("unit"), unit_price_fen=get("unit_price_fen"),
-                              quantity=quantity, amount_fen=get("amount_fen"))
+    return schemas.FeeLineOut(code=line.code, name=line.name, unit=line.unit, unit_price_fen=line.unit_price_fen,
+                              quantity=quantity, amount_fen=line.amount_fen)
 
 
 async def preview_contract(
@@ -246,7 +251,7 @@ async def preview_contract(
         fee_lines=[_fee_line_out(line) for line in priced.lines],
         installments=[schemas.InstallmentOut(seq=i + 1, due_date=p.due_date, amount_fen=p.amount_fen, paid_fen=0, step=p.step)
                       for i, p in enumerate(priced.schedule)],
-        approval_chain=[_step_out(step, i + 1) for i, step in enumerate(chain)],
+        approval_chain=[_planned_step(step, i + 1) for i, step in enumerate(chain)],
         signer_roles=sorted(approval.SIGNER_ROLES[ctype["family"]]),
     )
 
@@ -392,7 +397,9 @@ async def _staff_names(ids: set[int]) -> dict[int, tuple[str, str]]:
 
 async def _to_schema(row: dict[str, Any]) -> schemas.Contract:
     steps = await _steps(row["id"])
-    lines = await ContractFeeLine.select().where(ContractFeeLine.contract == row["id"]).order_by(ContractFeeLine.seq)
+    # Exactly the fields of fees.FeeLine, so stored and freshly priced lines share one shape.
+    lines = await ContractFeeLine.select(*(getattr(ContractFeeLine, f.name) for f in fields(FeeLine))).where(
+        ContractFeeLine.contract == row["id"]).order_by(ContractFeeLine.seq)
     installments = await Installment.select().where(Installment.contract == row["id"]).order_by(Installment.seq)
     payments = await FeePayment.select(*FeePayment.all_columns(), FeePayment.recorded_by.username).where(
         FeePayment.contract == row["id"]).order_by(FeePayment.id)
@@ -425,7 +432,7 @@ async def _to_schema(row: dict[str, Any]) -> schemas.Contract:
         price_standard=standard,
         budget_estimate_ref=estimate_ref,
         payment_kind=row["payment_kind"],
-        fee_lines=[_fee_line_out(line) for line in lines],
+        fee_lines=[_fee_line_out(FeeLine(**line)) for line in lines],
         installments=[schemas.InstallmentOut(seq=i["seq"], due_date=i["due_date"], amount_fen=i["amount_fen"],
                                              paid_fen=i["paid_fen"], step=i["step"]) for i in installments],
         terms=row["terms"],
@@ -437,8 +444,8 @@ async def _to_schema(row: dict[str, Any]) -> schemas.Contract:
         market_data_ref=row["market_data_ref"],
         finance_data_ref=row["finance_data_ref"],
         approval_round=row["approval_round"],
-        approval_chain=[_step_out(s, s["seq"], names=names) for s in current],
-        approval_history=[_step_out(s, s["seq"], names=names) for s in steps if s["decided_by"]],
+        approval_chain=[_stored_step(s, names) for s in current],
+        approval_history=[_stored_step(s, names) for s in steps if s["decided_by"]],
         drafted_by=names.get(row["drafted_by"], ("", ""))[0],
         drafted_by_name=names.get(row["drafted_by"], ("", ""))[1],
         drafted_at=row["drafted_at"],
