@@ -159,6 +159,10 @@ class ArchiveController(Controller):
     async def fixity_check(self, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.FixityReport:
         return await fixity.run_fixity_check(ctx=ctx, actor=actor, origin=origin)
 
+    @get("/fixity-checks")
+    async def fixity_history(self, ctx: AppContext, actor: Actor) -> list[schemas.FixityRun]:
+        return await fixity.fixity_history(ctx=ctx, actor=actor)
+
     @get("/{archive_no:str}")
     async def get_archive(self, archive_no: str, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.Archive:
         return await records.get_archive(ctx=ctx, actor=actor, archive_no=archive_no, origin=origin)
@@ -235,6 +239,12 @@ class DisposalController(Controller):
     async def propose(self, data: schemas.DisposalCreate, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.Disposal:
         return await disposal.propose(ctx=ctx, actor=actor, archive_nos=data.archive_nos, reason=data.reason,
                                       origin=origin)
+
+    @get("/")
+    async def list_batches(
+        self, ctx: AppContext, actor: Actor, status: str | None = Parameter(default=None, max_length=16)
+    ) -> list[schemas.DisposalSummary]:
+        return await disposal.list_disposals(ctx=ctx, actor=actor, status=status)
 
     @get("/{batch_id:int}")
     async def get_batch(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> schemas.Disposal:

@@ -101,6 +101,60 @@ async def plan_departure(*, ctx: AppContext, actor: Actor, username: str) -> dic
     return {"username": leaving["username"], **_summary(await _open_work(leaving, ctx.now()))}
 
 
+async def _last_departure(username: str) -> dict[str, Any] | None:
+    """The departure event of a person (the newest, should an account have been re-enabled and left again)."""
+    return await AuditEvent.select().where(
+        (AuditEvent.action == "staff.departure") & (AuditEvent.target == username)
+    ).order_by(AuditEvent.seq, ascending=False).first()
+
+
+def _details(event: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(event["details"]) if isinstance(event["details"], str) else event["details"]
+
+
+async def departure_overview(*, ctx: AppContext, actor: Actor) -> dict[str, Any]:
+    """离职交接 start page: everyone on the staff, in work first, and the handovers already done."""
+    require(actor, "staff.departure")
+    staff = await Staff.select(
+        Staff.username, Staff.display_name, Staff.role, Staff.active, Staff.disabled_at, Staff.branch.name,
+    ).order_by(Staff.active, ascending=False).order_by(Staff.branch).order_by(Staff.role).order_by(Staff.username)
+    # The lists in the event can be long; the start page needs only who, to whom and when.
+    events = await AuditEvent.select(AuditEvent.seq, AuditEvent.target, AuditEvent.actor, AuditEvent.occurred_at,
+                                     AuditEvent.details).where(AuditEvent.action == "staff.departure").order_by(
+        AuditEvent.seq, ascending=False).limit(50)
+    done = [{"username": e["target"], "successor": _details(e)["successor"], "by": e["actor"],
+             "at": e["occurred_at"]} for e in events]
+    return {"staff": staff, "done": done}
+
+
+def _shown(summary: dict[str, list[dict[str, str]]]) -> dict[str, list[dict[str, str]]]:
+    """The summary with its times in Beijing time, as a page shows them."""
+    return {**summary,
+            "approvals": [{**a, "since": _from_iso(a["since"])} for a in summary["approvals"]],
+            "borrowed": [{**b, "valid_until": _from_iso(b["valid_until"])} for b in summary["borrowed"]]}
+
+
+async def prepare_departure(*, ctx: AppContext, actor: Actor, username: str) -> dict[str, Any]:
+    """One person's departure page: who they are, what they would hand over, to whom it may go, what was done."""
+    require(actor, "staff.departure")
+    leaving = await _person(username, field="username")
+    successors = await Staff.select(Staff.username, Staff.display_name, Staff.branch.name).where(
+        (Staff.role == leaving["role"]) & (Staff.active == True) & (Staff.id != leaving["id"])  # noqa: E712
+    ).order_by(Staff.username)
+    event = await _last_departure(leaving["username"])
+    handed_over = None
+    if event is not None:
+        handed_over = {"successor": _details(event)["successor"], "by": event["actor"], "at": event["occurred_at"]}
+    return {
+        "person": {"username": leaving["username"], "display_name": leaving["display_name"], "role": leaving["role"],
+                   "active": leaving["active"], "branch": leaving["branch.code"]},
+        "plan": _shown(_summary(await _open_work(leaving, ctx.now()))),
+        "successors": successors,
+        "handed_over": handed_over,
+        "own_account": leaving["id"] == actor.staff_id,
+    }
+
+
 async def depart(*, ctx: AppContext, actor: Actor, username: str, successor: str, origin: Origin) -> dict[str, Any]:
     require(actor, "staff.departure")
     now = ctx.now()
@@ -140,13 +194,11 @@ async def departure_list_pdf(*, ctx: AppContext, actor: Actor, username: str) ->
     """交接清单, printed from the departure's audit event (the durable record of what was handed over)."""
     require(actor, "staff.departure")
     leaving = await _person(username, field="username")
-    event = await AuditEvent.select().where(
-        (AuditEvent.action == "staff.departure") & (AuditEvent.target == leaving["username"])
-    ).order_by(AuditEvent.seq, ascending=False).first()
+    event = await _last_departure(leaving["username"])
     if event is None:
         raise NotFound(f"{username} 没有离职交接记录 / No departure handover for {username}", field="username",
                        code="departure.not_found")
-    details = json.loads(event["details"]) if isinstance(event["details"], str) else event["details"]
+    details = _details(event)
     heir = await _person(details["successor"], field="successor")
     role = ROLE_LABELS.get(leaving["role"], (leaving["role"], ""))[0]
     document = DepartureList(

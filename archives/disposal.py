@@ -22,7 +22,7 @@ from crm.accounts.customer_rules import FieldError, InvalidFields
 from crm.accounts.service import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
-from crm.errors import Conflict, NotFound
+from crm.errors import Conflict, InvalidInput, NotFound
 from crm.staff.access import Actor, require
 from crm.staff.tables import Staff
 
@@ -118,10 +118,47 @@ async def propose(
     return await get_disposal(ctx=ctx, actor=actor, batch_id=inserted[0]["id"])
 
 
-async def get_disposal(*, ctx: AppContext, actor: Actor, batch_id: int) -> schemas.Disposal:
+def _require_reader(actor: Actor) -> None:
+    # Who proposes and executes, and who approves, both follow every batch.
     if "archive.dispose.approve" not in actor.capabilities:
         require(actor, "archive.dispose")
+
+
+async def get_disposal(*, ctx: AppContext, actor: Actor, batch_id: int) -> schemas.Disposal:
+    _require_reader(actor)
     return await _to_schema(await _load(ctx, batch_id))
+
+
+# Batches are a handful a year; the cap only bounds a page or badge that would otherwise grow for ever.
+_LIST_LIMIT = 500
+
+
+async def list_disposals(
+    *, ctx: AppContext, actor: Actor, status: str | None = None
+) -> list[schemas.DisposalSummary]:
+    """The disposal batches, newest first, optionally of one status, with their record counts."""
+    _require_reader(actor)
+    if status is not None and status not in disposal_rules.DISPOSAL_STATUSES:
+        raise InvalidInput(f"未知的销毁批次状态 {status[:16]} / Unknown disposal status {status[:16]}",
+                           field="status", code="disposal.unknown_status")
+    query = DisposalBatch.select(
+        DisposalBatch.id, DisposalBatch.batch_no, DisposalBatch.status, DisposalBatch.proposed_by.username,
+        DisposalBatch.proposed_at, DisposalBatch.decided_at, DisposalBatch.executed_at,
+    )
+    if status is not None:
+        query = query.where(DisposalBatch.status == status)
+    async with db.read_only(ctx.engine):
+        rows = await query.order_by(DisposalBatch.id, ascending=False).limit(_LIST_LIMIT)
+        counts: dict[int, int] = {}
+        for item in await DisposalItem.select(DisposalItem.batch).where(
+                DisposalItem.batch.is_in([r["id"] for r in rows] or [0])):
+            counts[item["batch"]] = counts.get(item["batch"], 0) + 1
+    return [schemas.DisposalSummary(
+        id=r["id"], batch_no=r["batch_no"], status=r["status"],
+        status_label=label(disposal_rules.DISPOSAL_STATUS_LABELS.get(r["status"])),
+        proposed_by=r["proposed_by.username"], proposed_at=r["proposed_at"], decided_at=r["decided_at"],
+        executed_at=r["executed_at"], records=counts.get(r["id"], 0),
+    ) for r in rows]
 
 
 async def decide(

@@ -12,7 +12,7 @@ A refused form is shown again with the service's own message next to its field.
 - 查阅审批 (/lookups) and 我的查阅 (/lookups/mine).
 
 Archive numbers contain "·": every link is built with urllib.parse.quote.
-Disposal and fixity have no pages yet (their API is complete).
+Disposal (销毁) and the fixity check (完整性检查) have their pages in archives.disposal_pages.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def contract_href(contract_no: str) -> str:
     return f"/contracts/{quote(contract_no, safe='')}"
 
 
-def _labels() -> dict[str, Any]:
+def page_labels() -> dict[str, Any]:
     return {
         "kinds": KIND_LABELS,
         "handover_statuses": HANDOVER_STATUS_LABELS,
@@ -71,7 +71,7 @@ def _download(meta: schemas.Attachment, data: bytes) -> Response[bytes]:
     )
 
 
-def _pdf(filename: str, pdf: bytes) -> Response[bytes]:
+def pdf_download(filename: str, pdf: bytes) -> Response[bytes]:
     return Response(
         content=pdf, media_type="application/pdf",
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"},
@@ -126,7 +126,7 @@ async def materials_section(*, request: Request, ctx: AppContext, actor: Actor, 
         "can_upload": not archived and "attachment.upload" in actor.capabilities,
         "kind_options": [(k, i18n.label(lang, KIND_LABELS[k])) for k in ATTACHMENT_KINDS],
         "base": contract_href(contract.contract_no),
-        **_labels(),
+        **page_labels(),
     }
 
 
@@ -211,7 +211,7 @@ async def _handover_page(
     return await render(
         request, "archives/handover.html", actor=actor, status=status, page_path="/handover",
         candidates=await _candidates(ctx, actor), batches=await _batches_with_reasons(ctx, actor),
-        errors=errors or {}, chosen=set(chosen or ()), note=note, refused_missing=missing or {}, **_labels(),
+        errors=errors or {}, chosen=set(chosen or ()), note=note, refused_missing=missing or {}, **page_labels(),
     )
 
 
@@ -246,7 +246,7 @@ async def handovers_page(request: Request, ctx: AppContext, actor: Actor) -> Tem
     waiting = [b for b in batches if b.status == "submitted"]
     decided = [b for b in reversed(batches) if b.status != "submitted"][:50]
     return await render(request, "archives/handovers.html", actor=actor, waiting=waiting, decided=decided,
-                        **_labels())
+                        **page_labels())
 
 
 async def _batch_page(
@@ -257,7 +257,7 @@ async def _batch_page(
     return await render(
         request, "archives/batch.html", actor=actor, status=status, page_path=f"/handovers/{batch.id}",
         batch=batch, can_decide=batch.status == "submitted" and "archive.receive" in actor.capabilities,
-        errors=errors or {}, reason=reason, **_labels(),
+        errors=errors or {}, reason=reason, **page_labels(),
     )
 
 
@@ -333,7 +333,7 @@ async def _search_page(
         )
     return await render(
         request, "archives/search.html", actor=actor, status=422 if errors else 200, page_path="/archives",
-        values=values, errors=errors, result=result, by_id_number=bool(id_number), **_labels(),
+        values=values, errors=errors, result=result, by_id_number=bool(id_number), **page_labels(),
     )
 
 
@@ -369,13 +369,29 @@ async def _archive_page(
     return await render(
         request, "archives/archive.html", actor=actor, status=status, page_path=archive_href(number),
         archive_no=number, errors=errors or {}, values=values or {"days": "7"},
-        can_request="archive.request" in actor.capabilities, **context, **_labels(),
+        can_request="archive.request" in actor.capabilities,
+        can_addend=context["archive"] is not None and "archive.read" in actor.capabilities, **context, **page_labels(),
     )
 
 
 @get("/archives/{archive_no:str}", include_in_schema=False)
 async def archive_page(request: Request, ctx: AppContext, actor: Actor, origin: Origin, archive_no: str) -> Template:
     return await _archive_page(request, ctx, actor, origin, archive_no)
+
+
+@post("/archives/{archive_no:str}/addenda", include_in_schema=False)
+async def add_addendum(
+    request: Request, ctx: AppContext, actor: Actor, origin: Origin, archive_no: str
+) -> Template | Redirect:
+    """更正附注: the record stays as accepted; the correction is listed beside it."""
+    values = form_values(await request.form(), ("text",))
+    try:
+        archive = await records.add_addendum(ctx=ctx, actor=actor, archive_no=archive_no, text=values["text"],
+                                             origin=origin)
+    except InvalidInput as exc:
+        return await _archive_page(request, ctx, actor, origin, archive_no, status=status_for(exc),
+                                   errors=field_errors(exc, default_field="text"), values=values)
+    return see_other(f"{archive_href(archive.archive_no)}?done=addendum_added")
 
 
 @get("/archives/{archive_no:str}/files/{file_id:str}", include_in_schema=False)
@@ -390,13 +406,13 @@ async def download_archive_file(
 @get("/archives/{archive_no:str}/record.pdf", include_in_schema=False)
 async def record_pdf(ctx: AppContext, actor: Actor, origin: Origin, archive_no: str) -> Response[bytes]:
     number, pdf = await documents.record_pdf(ctx=ctx, actor=actor, archive_no=archive_no, origin=origin)
-    return _pdf(f"archive-{number}.pdf", pdf)
+    return pdf_download(f"archive-{number}.pdf", pdf)
 
 
 @get("/handovers/{batch_id:int}/list.pdf", include_in_schema=False)
 async def handover_list_pdf(ctx: AppContext, actor: Actor, batch_id: int) -> Response[bytes]:
     number, pdf = await documents.handover_list_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
-    return _pdf(f"handover-{number}.pdf", pdf)
+    return pdf_download(f"handover-{number}.pdf", pdf)
 
 
 @post("/archives/{archive_no:str}/lookup", include_in_schema=False)
@@ -435,7 +451,7 @@ async def _lookups_page(
         to_decide=mine_to_decide, others=others, errors=errors or {}, values=values or {},
         decision_options=[("approve", i18n.label(lang, ("批准", "Approve"))),
                           ("reject", i18n.label(lang, ("驳回", "Reject")))],
-        **_labels(),
+        **page_labels(),
     )
 
 
@@ -471,7 +487,7 @@ async def my_lookups_page(request: Request, ctx: AppContext, actor: Actor) -> Te
     require(actor, "archive.request")
     mine = await lookups.list_requests(ctx=ctx, actor=actor, mine=True)
     return await render(request, "archives/my_lookups.html", actor=actor, requests=mine, now=ctx.now(),
-                        **_labels())
+                        **page_labels())
 
 
 ROUTES = [
@@ -486,6 +502,7 @@ ROUTES = [
     search_page,
     search_by_id_number,
     archive_page,
+    add_addendum,
     download_archive_file,
     record_pdf,
     handover_list_pdf,

@@ -206,6 +206,29 @@ class Disposal(msgspec.Struct, kw_only=True):
     records: list[DisposalRecord]
 
 
+class DisposalSummary(msgspec.Struct, kw_only=True):
+    id: int
+    batch_no: str
+    status: str
+    status_label: str
+    proposed_by: str
+    proposed_at: dt.datetime
+    decided_at: dt.datetime | None
+    executed_at: dt.datetime | None
+    records: int
+
+
+class FixityRun(msgspec.Struct, kw_only=True):
+    """One past fixity check, as the audit trail recorded it."""
+
+    seq: int
+    run_at: dt.datetime
+    run_by: str | None
+    checked: int
+    problems: int
+    outcome: str
+
+
 class ArchiveSearch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """For lookups by a customer's ID number, which never travels in a URL."""
 

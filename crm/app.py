@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         finally:
             await db.stop(context.engine)
 
+    from archives import departure_pages, disposal_pages
     from archives import pages as archive_pages
     from archives.api import CONTROLLERS as ARCHIVE_CONTROLLERS
     from contracts import pages as contract_pages
@@ -60,7 +61,9 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             AuditController,
             *CONTRACT_CONTROLLERS,
             *ARCHIVE_CONTROLLERS,
-            *pages.routes(csrf, extra_handlers=[*contract_pages.ROUTES, *archive_pages.ROUTES]),
+            *pages.routes(csrf, extra_handlers=[
+                *contract_pages.ROUTES, *archive_pages.ROUTES, *departure_pages.ROUTES,
+                *disposal_pages.ROUTES]),
         ],
         dependencies={
             # One context for the app's life: cached, it costs no per-request resolution.
@@ -76,7 +79,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         # The navigation of the contract and archive pages joins crm's (crm never imports them),
         # and the archives add their materials section to the contract page.
         state=State({
-            "ctx": context, "csrf": csrf, EXTRA_NAV_STATE: (*contract_pages.NAV, *archive_pages.NAV),
+            "ctx": context, "csrf": csrf, EXTRA_NAV_STATE: (*contract_pages.NAV, *archive_pages.NAV, *departure_pages.NAV,
+                                                *disposal_pages.NAV),
             contract_pages.CONTRACT_SECTIONS_STATE: archive_pages.CONTRACT_SECTIONS,
         }),
         openapi_config=OpenAPIConfig(

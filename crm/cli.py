@@ -41,7 +41,7 @@ async def _init(settings: Settings, fixtures: Path | None, with_customers: bool)
                 with console.status("loading demo customers…"):
                     created = await seed.load_demo_customers(ctx, fixtures)
                 console.print(f"customers added: {created}")
-                with console.status("loading demo contracts…"):
+                with console.status("loading demo contracts and archives…"):
                     more = await seed.load_package_demos(ctx, fixtures)
                 console.print(", ".join(f"{name} added: {n}" for name, n in more.items()))
     finally:

@@ -125,7 +125,7 @@ async def load_demo_customers(ctx: AppContext, folder: Path) -> int:
 
 # Other packages' demo data, named rather than imported: crm never imports them
 # (dependencies point one way, ARCHITECTURE.md); each loader is idempotent.
-DEMO_LOADERS = ("contracts.fixtures:load_demo",)
+DEMO_LOADERS = ("contracts.fixtures:load_demo", "archives.fixtures:load_demo")
 
 
 async def load_package_demos(ctx: AppContext, folder: Path) -> dict[str, int]:

@@ -259,3 +259,43 @@ class TestNavigation:
         await page_login(client, "frontdesk")
         english = await client.get("/lang?to=en&next=/handover", follow_redirects=True)
         assert "Hand over" in text_of(nav_of(english.text))
+
+
+class TestAddenda:
+    async def test_the_archivist_adds_a_correction_beside_the_unchanged_record(
+        self, client, as_role, finished_contract, with_materials
+    ):
+        """R-AR-04: an accepted record never changes; a correction is an addendum, dated and signed."""
+        archive_no = await archived(client, as_role, finished_contract, with_materials)
+        path = f"/archives/{quote(archive_no, safe='')}"
+        await page_login(client, "archivist")
+        before = await client.get(path)
+
+        empty = await submit(client, f"{path}/addenda", {"text": " "}, form_page=path)
+        added = await submit(client, f"{path}/addenda", {"text": "户名更正为：张三丰（见更名通知）"}, form_page=path)
+        after = await client.get(path)
+
+        assert 'id="addendum-form"' in before.text and "无附注" in text_of(before.text)
+        assert empty.status_code == 422 and 'id="ad-text-error"' in empty.text and "2–2000" in text_of(empty.text)
+        assert added.status_code == 303 and added.headers["location"] == f"{path}?done=addendum_added"
+        addenda = text_of(re.search(r'<ul id="addenda">.*?</ul>', after.text, re.S).group(0))
+        assert "户名更正为：张三丰（见更名通知）" in addenda and "archivist" in addenda
+        facts = lambda html: re.search(r'<dl class="facts" id="archive-facts">.*?</dl>', html, re.S).group(0)  # noqa: E731
+        assert facts(after.text) == facts(before.text)
+
+    async def test_a_reader_under_a_grant_sees_the_addenda_but_cannot_add_one(
+        self, client, as_role, finished_contract, with_materials
+    ):
+        archive_no = await archived(client, as_role, finished_contract, with_materials)
+        path = f"/archives/{quote(archive_no, safe='')}"
+        asked = await client.post("/api/v1/archive-access-requests", headers=await as_role("frontdesk"),
+                                  json={"archive_no": archive_no, "purpose": "核对安装费用结算", "days": 3})
+        await client.post(f"/api/v1/archive-access-requests/{asked.json()['id']}/decisions",
+                          headers=await as_role("archivist"), json={"decision": "approve"})
+        await page_login(client, "frontdesk")
+
+        page = await client.get(path)
+        refused = await submit(client, f"{path}/addenda", {"text": "擅自更正"}, form_page=path)
+
+        assert page.status_code == 200 and 'id="addendum-form"' not in page.text
+        assert refused.status_code == 403

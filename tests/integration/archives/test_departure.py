@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from contracts.tables import ApprovalStep, Contract
@@ -9,6 +10,9 @@ from crm.accounts.tables import Customer
 from crm.staff.tables import Branch, Staff
 from tests.integration.archives.test_lookups_and_disposal import _archived
 from tests.integration.contracts.conftest import installation
+from tests.integration.contracts.test_contract_pages import nav_of
+from tests.integration.test_pages import page_login, submit, text_of
+from tests.unit.reports.pdf_helpers import extract_pages, squash
 
 
 async def _colleague() -> None:
@@ -58,3 +62,50 @@ class TestDeparture:
                                     json={"successor": "frontdesk2"})
 
         assert refused.status_code == 403
+
+
+class TestDeparturePages:
+    async def test_the_general_manager_hands_over_from_the_pages_and_prints_the_list(
+        self, client, as_role, open_customer, price_standard
+    ):
+        """R-AR-07: the open work listed, a successor of the same role chosen, the account disabled, a list printed."""
+        await price_standard()
+        commercial = await open_customer("commercial")
+        desk = await as_role("frontdesk")
+        draft = (await client.post("/api/v1/contracts", headers=desk, json=installation(commercial))).json()["contract_no"]
+        await _colleague()
+        await page_login(client, "gm")
+
+        overview = await client.get("/departures")
+        before = await client.get("/departures/frontdesk")
+        wrong_role = await submit(client, "/departures/frontdesk", {"successor": "market"}, form_page="/departures/frontdesk")
+        nobody = await submit(client, "/departures/frontdesk", {"successor": ""}, form_page="/departures/frontdesk")
+        still_active = await Staff.select(Staff.active).where(Staff.username == "frontdesk").first()
+        done = await submit(client, "/departures/frontdesk", {"successor": "frontdesk3"}, form_page="/departures/frontdesk")
+        after = await client.get("/departures/frontdesk")
+        listed = await client.get("/departures")
+        pdf = await client.get("/departures/frontdesk/list.pdf")
+
+        assert "离职交接" in text_of(nav_of(overview.text)) and 'href="/departures/frontdesk"' in overview.text
+        customers = text_of(re.search(r'<table[^>]*id="departure-customers".*?</table>', before.text, re.S).group(0))
+        assert commercial in customers
+        assert draft in text_of(re.search(r'<table[^>]*id="departure-contracts".*?</table>', before.text, re.S).group(0))
+        options = re.search(r'<select id="dp-successor".*?</select>', before.text, re.S).group(0)
+        assert 'value="frontdesk3"' in options and 'value="market"' not in options and 'value="frontdesk"' not in options
+        assert wrong_role.status_code == 422 and 'id="dp-successor-error"' in wrong_role.text
+        assert nobody.status_code == 404 and 'id="dp-successor-error"' in nobody.text
+        assert still_active["active"] is True
+        assert done.status_code == 303 and done.headers["location"] == "/departures/frontdesk?done=departure_done"
+        assert 'id="handed-over"' in after.text and "frontdesk3" in text_of(after.text)
+        assert 'id="departure-form"' not in after.text and "负责的用户（0）" in text_of(after.text)
+        assert "frontdesk3" in text_of(re.search(r'<table[^>]*id="departures-done".*?</table>', listed.text, re.S).group(0))
+        text = squash("".join(extract_pages(pdf.content)))
+        assert pdf.status_code == 200 and commercial in text and draft in text and "frontdesk3" in text
+
+    async def test_staff_without_the_capability_get_403_and_no_link(self, client):
+        await page_login(client, "archivist")
+
+        page = await client.get("/departures")
+        nav = text_of(nav_of((await client.get("/contracts")).text))
+
+        assert page.status_code == 403 and "离职交接" not in nav

@@ -1,0 +1,223 @@
+"""Disposal and fixity pages (SPEC §5, R-AR-05, R-AR-04): 销毁鉴定 / 销毁审批 and 完整性检查.
+
+Each handler makes the same service call as its API twin (/api/v1/disposals, /api/v1/archives/
+fixity-check, /api/v1/archives/fixity-checks); permissions and every rule (due records only,
+the general manager's approval, two witnesses who are active staff and not the executor) are
+the services'. A refused form is shown again with the service's own message next to its field.
+
+- 销毁鉴定 (/disposals): the archivist's due-for-disposal list with the proposal form, the
+  batches waiting for the reader and every batch; the general manager sees it as 销毁审批.
+- A batch page (/disposals/{id}): its records, the approval form for the general manager, the
+  execution form with the witnesses for the archivist, the destruction register (销毁清册) after.
+- 完整性检查 (/fixity): run a check and read its report; the history of past runs comes from
+  the audit trail, where every run is recorded.
+
+The routes are wired by crm/app.py next to archives.pages.ROUTES: this module builds on that
+one's helpers, so that one cannot import this one back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from archives import disposal, documents, fixity, records, schemas
+from archives.disposal_rules import DISPOSAL_STATUS_LABELS, MIN_WITNESSES
+from archives.pages import page_labels, pdf_download
+from archives.retention import disposal_due_date
+from crm.context import AppContext, Origin
+from crm.errors import Conflict, InvalidInput
+from crm.http_errors import status_for
+from crm.staff.access import Actor
+from crm.web.render import NavEntry, field_errors, form_values, render, see_other
+
+# What each side of a disposal waits for: the general manager decides proposed batches, the
+# archivist carries out approved ones.
+_WAITING_STATUS = {"archive.dispose.approve": "proposed", "archive.dispose": "approved"}
+# Still open: a record in one of these cannot be proposed again (disposal.AlreadyInDisposal).
+_OPEN_STATUSES = ("proposed", "approved")
+# One input more than the minimum: everyone who watched signs the register.
+_WITNESS_INPUTS = MIN_WITNESSES + 1
+
+
+def _waiting_status(actor: Actor) -> str | None:
+    return next((s for cap, s in _WAITING_STATUS.items() if cap in actor.capabilities), None)
+
+
+async def disposals_waiting(*, ctx: AppContext, actor: Actor) -> int:
+    status = _waiting_status(actor)
+    return len(await disposal.list_disposals(ctx=ctx, actor=actor, status=status)) if status else 0
+
+
+NAV = (
+    # One link per address (crm.web.render.navigation): the approver's name where both could apply.
+    NavEntry(key="nav.disposals_approve", href="/disposals", capability="archive.dispose.approve",
+             badge=disposals_waiting),
+    NavEntry(key="nav.disposals", href="/disposals", capability="archive.dispose", badge=disposals_waiting),
+    NavEntry(key="nav.fixity", href="/fixity", capability="archive.fixity"),
+)
+
+
+def _page_labels() -> dict[str, Any]:
+    return {**page_labels(), "disposal_statuses": DISPOSAL_STATUS_LABELS, "min_witnesses": MIN_WITNESSES}
+
+
+def disposal_href(batch_id: int) -> str:
+    return f"/disposals/{batch_id}"
+
+
+# ---- 销毁鉴定: the due list, the proposal, the batches -------------------------------------------
+
+
+async def _due_rows(ctx: AppContext, actor: Actor, batches: list[schemas.DisposalSummary]) -> list[dict[str, Any]]:
+    """The due records, each with its due date and the open batch already holding it, if any."""
+    held: dict[str, str] = {}
+    for summary in batches:
+        if summary.status in _OPEN_STATUSES:
+            batch = await disposal.get_disposal(ctx=ctx, actor=actor, batch_id=summary.id)
+            held.update({r.archive_no: batch.batch_no for r in batch.records})
+    return [{"r": r, "due": disposal_due_date(retention=r.retention, archive_year=r.year),
+             "held_in": held.get(r.archive_no)}
+            for r in await records.due_for_disposal(ctx=ctx, actor=actor)]
+
+
+async def _disposals_page(
+    request: Request, ctx: AppContext, actor: Actor, *, status: int = 200, errors: dict[str, str] | None = None,
+    chosen: list[str] | None = None, reason: str = "",
+) -> Template:
+    batches = await disposal.list_disposals(ctx=ctx, actor=actor)
+    can_propose = "archive.dispose" in actor.capabilities
+    waiting_status = _waiting_status(actor)
+    return await render(
+        request, "archives/disposals.html", actor=actor, status=status, page_path="/disposals",
+        can_propose=can_propose, due=await _due_rows(ctx, actor, batches) if can_propose else [],
+        waiting=[b for b in batches if b.status == waiting_status], batches=batches,
+        errors=errors or {}, chosen=set(chosen or ()), reason=reason, disposal_href=disposal_href,
+        **_page_labels(),
+    )
+
+
+@get("/disposals", include_in_schema=False)
+async def disposals_page(request: Request, ctx: AppContext, actor: Actor) -> Template:
+    return await _disposals_page(request, ctx, actor)
+
+
+@post("/disposals", include_in_schema=False)
+async def propose_disposal(request: Request, ctx: AppContext, actor: Actor, origin: Origin) -> Template | Redirect:
+    """鉴定销毁: the ticked due records in one batch, with the appraisal; nothing is saved if refused."""
+    form = await request.form()
+    chosen = [v for v in form.getall("archive_nos", []) if isinstance(v, str)]
+    reason = form_values(form, ("reason",))["reason"]
+    try:
+        batch = await disposal.propose(ctx=ctx, actor=actor, archive_nos=chosen, reason=reason, origin=origin)
+    except (InvalidInput, Conflict) as exc:
+        return await _disposals_page(request, ctx, actor, status=status_for(exc),
+                                     errors=field_errors(exc, default_field="archive_nos"), chosen=chosen,
+                                     reason=reason)
+    return see_other(f"{disposal_href(batch.id)}?done=disposal_proposed")
+
+
+# ---- a batch: approval, execution, the register ----------------------------------------------------
+
+
+def _disposal_id(raw: int) -> int:
+    # Ids are database integers: anything beyond them is simply not found, never an overflow.
+    if not 1 <= raw <= 2**31 - 1:
+        raise disposal.DisposalNotFound(f"销毁批次 {raw} 不存在 / Disposal batch {raw} not found", field="id")
+    return raw
+
+
+async def _batch_page(
+    request: Request, ctx: AppContext, actor: Actor, batch_id: int, *, status: int = 200,
+    errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+) -> Template:
+    batch = await disposal.get_disposal(ctx=ctx, actor=actor, batch_id=_disposal_id(batch_id))
+    values = values or {}
+    witnesses = list(values.get("witnesses", []))
+    return await render(
+        request, "archives/disposal.html", actor=actor, status=status, page_path=disposal_href(batch.id),
+        batch=batch, errors=errors or {}, values=values,
+        can_decide=batch.status == "proposed" and "archive.dispose.approve" in actor.capabilities,
+        can_execute=batch.status == "approved" and "archive.dispose" in actor.capabilities,
+        witness_values=(witnesses + [""] * _WITNESS_INPUTS)[:max(_WITNESS_INPUTS, len(witnesses))],
+        **_page_labels(),
+    )
+
+
+@get("/disposals/{batch_id:int}", include_in_schema=False)
+async def disposal_page(request: Request, ctx: AppContext, actor: Actor, batch_id: int) -> Template:
+    return await _batch_page(request, ctx, actor, batch_id)
+
+
+@post("/disposals/{batch_id:int}/decision", include_in_schema=False)
+async def decide_disposal(
+    request: Request, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int
+) -> Template | Redirect:
+    """销毁审批: approve, or reject with the reason the archivist reads on the batch page."""
+    values = form_values(await request.form(), ("decision", "reason"))
+    try:
+        batch = await disposal.decide(ctx=ctx, actor=actor, batch_id=_disposal_id(batch_id),
+                                      decision=values["decision"], reason=values["reason"], origin=origin)
+    except (InvalidInput, Conflict) as exc:
+        return await _batch_page(request, ctx, actor, batch_id, status=status_for(exc),
+                                 errors=field_errors(exc), values=values)
+    return see_other(f"{disposal_href(batch.id)}?done=disposal_{batch.status}")
+
+
+@post("/disposals/{batch_id:int}/execute", include_in_schema=False)
+async def execute_disposal(
+    request: Request, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int
+) -> Template | Redirect:
+    """监销: destroy the batch's files before the witnesses named on the form; irreversible."""
+    form = await request.form()
+    witnesses = [v for v in form.getall("witnesses", []) if isinstance(v, str)]
+    try:
+        batch = await disposal.execute(ctx=ctx, actor=actor, batch_id=_disposal_id(batch_id), witnesses=witnesses,
+                                       origin=origin)
+    except (InvalidInput, Conflict) as exc:
+        return await _batch_page(request, ctx, actor, batch_id, status=status_for(exc),
+                                 errors=field_errors(exc), values={"witnesses": witnesses})
+    return see_other(f"{disposal_href(batch.id)}?done=disposal_executed")
+
+
+@get("/disposals/{batch_id:int}/register.pdf", include_in_schema=False)
+async def destruction_register_pdf(ctx: AppContext, actor: Actor, batch_id: int) -> Response[bytes]:
+    number, pdf = await documents.destruction_register_pdf(ctx=ctx, actor=actor, batch_id=_disposal_id(batch_id))
+    return pdf_download(f"destruction-{number}.pdf", pdf)
+
+
+# ---- 完整性检查 ------------------------------------------------------------------------------------
+
+
+async def _fixity_page(
+    request: Request, ctx: AppContext, actor: Actor, *, report: schemas.FixityReport | None = None
+) -> Template:
+    history = await fixity.fixity_history(ctx=ctx, actor=actor)
+    return await render(request, "archives/fixity.html", actor=actor, page_path="/fixity", report=report,
+                        history=history, **page_labels())
+
+
+@get("/fixity", include_in_schema=False)
+async def fixity_page(request: Request, ctx: AppContext, actor: Actor) -> Template:
+    return await _fixity_page(request, ctx, actor)
+
+
+@post("/fixity", include_in_schema=False)
+async def run_fixity_check(request: Request, ctx: AppContext, actor: Actor, origin: Origin) -> Template:
+    """The report is shown, not stored: the audit trail keeps the run and its findings."""
+    report = await fixity.run_fixity_check(ctx=ctx, actor=actor, origin=origin)
+    return await _fixity_page(request, ctx, actor, report=report)
+
+
+ROUTES = [
+    disposals_page,
+    propose_disposal,
+    disposal_page,
+    decide_disposal,
+    execute_disposal,
+    destruction_register_pdf,
+    fixity_page,
+    run_fixity_check,
+]
