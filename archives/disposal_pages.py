@@ -25,7 +25,7 @@ from litestar.response import Redirect, Template
 
 from archives import disposal, documents, fixity, records, schemas
 from archives.disposal_rules import DISPOSAL_STATUS_LABELS, MIN_WITNESSES
-from archives.pages import page_labels, pdf_download
+from archives.pages import id_in_range, page_labels, pdf_download
 from archives.retention import disposal_due_date
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput
@@ -123,10 +123,8 @@ async def propose_disposal(request: Request, ctx: AppContext, actor: Actor, orig
 
 
 def _disposal_id(raw: int) -> int:
-    # Ids are database integers: anything beyond them is simply not found, never an overflow.
-    if not 1 <= raw <= 2**31 - 1:
-        raise disposal.DisposalNotFound(f"销毁批次 {raw} 不存在 / Disposal batch {raw} not found", field="id")
-    return raw
+    return id_in_range(raw, not_found=disposal.DisposalNotFound(
+        f"销毁批次 {raw} 不存在 / Disposal batch {raw} not found", field="id"))
 
 
 async def _batch_page(

@@ -17,6 +17,7 @@ Disposal (销毁) and the fixity check (完整性检查) have their pages in arc
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
@@ -261,10 +262,16 @@ async def _batch_page(
     )
 
 
-def _batch_id(raw: int) -> int:
+def id_in_range(raw: int, *, not_found: NotFound) -> int:
+    """Ids are database integers: a number beyond them is simply not found, never an overflow."""
     if not 1 <= raw <= 2**31 - 1:
-        raise NotFound(f"移交批次 {raw} 不存在 / Handover {raw} not found", field="id", code="handover.not_found")
+        raise not_found
     return raw
+
+
+def _batch_id(raw: int) -> int:
+    return id_in_range(raw, not_found=NotFound(f"移交批次 {raw} 不存在 / Handover {raw} not found", field="id",
+                                               code="handover.not_found"))
 
 
 @get("/handovers/{batch_id:int}", include_in_schema=False)
@@ -302,44 +309,67 @@ async def return_batch(
 
 # ---- 档案查询 -------------------------------------------------------------------------------------
 
-SEARCH_FIELDS = ("query", "year", "account_no", "contract_no")
+SEARCH_FIELDS = ("query", "year", "retention", "account_no", "contract_no")
+_YEAR_ERROR = "年度应为四位数字 / The year is four digits"
 
 
 def _search_values(source: Any) -> dict[str, str]:
     values = form_values(source, SEARCH_FIELDS)
-    limits = {"query": 60, "year": 4, "account_no": 16, "contract_no": 24}
+    limits = {"query": 60, "year": 4, "retention": 3, "account_no": 16, "contract_no": 24}
     return {k: v.strip()[: limits[k]] for k, v in values.items()}
 
 
+def _year(text: str) -> int | None:
+    return int(text) if text.isdigit() and 1900 <= int(text) <= 2200 else None
+
+
+def _page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 1 <= int(text) <= 100_000 else 1
+
+
 async def _search_page(
-    request: Request, ctx: AppContext, actor: Actor, values: dict[str, str], *, id_number: str | None = None
+    request: Request, ctx: AppContext, actor: Actor, values: dict[str, str], *, id_number: str | None = None,
+    page: int = 1, errors: dict[str, str] | None = None, status: int = 200,
 ) -> Template:
     if "archive.read" not in actor.capabilities:
         require(actor, "archive.request")
-    errors: dict[str, str] = {}
-    year = None
-    if values["year"]:
-        if values["year"].isdigit() and 1900 <= int(values["year"]) <= 2200:
-            year = int(values["year"])
-        else:
-            errors["year"] = "年度应为四位数字 / The year is four digits"
+    errors = dict(errors or {})
+    year = _year(values["year"])
+    if values["year"] and year is None:
+        errors["year"] = _YEAR_ERROR
+    if values["retention"] and values["retention"] not in RETENTION_LABELS:
+        errors["retention"] = "未知的保管期限 / Unknown retention period"
     searched = any(values.values()) or bool(id_number)
     result = None
-    if searched and not errors:
+    if searched and not ({"year", "retention"} & set(errors)):
         result = await records.search_archives(
-            ctx=ctx, actor=actor, query=values["query"] or None, year=year,
+            ctx=ctx, actor=actor, query=values["query"] or None, year=year, retention=values["retention"] or None,
             account_no=values["account_no"] or None, contract_no=values["contract_no"] or None,
-            id_number=id_number or None,
+            id_number=id_number or None, page=page,
         )
+    lang = request_lang(request)
     return await render(
-        request, "archives/search.html", actor=actor, status=422 if errors else 200, page_path="/archives",
-        values=values, errors=errors, result=result, by_id_number=bool(id_number), **page_labels(),
+        request, "archives/search.html", actor=actor, status=422 if errors else status, page_path="/archives",
+        values=values, errors=errors, result=result, by_id_number=bool(id_number),
+        retention_options=[(code, i18n.label(lang, pair)) for code, pair in RETENTION_LABELS.items()],
+        can_print="archive.read" in actor.capabilities, **page_labels(),
     )
 
 
 @get("/archives", include_in_schema=False)
 async def search_page(request: Request, ctx: AppContext, actor: Actor) -> Template:
-    return await _search_page(request, ctx, actor, _search_values(request.query_params))
+    return await _search_page(request, ctx, actor, _search_values(request.query_params),
+                              page=_page_number(request.query_params.get("page")))
+
+
+@get("/archives/catalogue.pdf", include_in_schema=False)
+async def catalogue_pdf(request: Request, ctx: AppContext, actor: Actor) -> Template | Response[bytes]:
+    """案卷目录 of a year; a year that is not one is shown next to the field on the search page."""
+    text = (request.query_params.get("year") or "").strip()[:4]
+    year = _year(text)
+    if year is None:
+        return await _search_page(request, ctx, actor, _search_values({}), errors={"catalogue_year": _YEAR_ERROR})
+    return pdf_download(f"catalogue-{year}.pdf", await documents.catalogue_pdf(ctx=ctx, actor=actor, year=year))
 
 
 @post("/archives/search", include_in_schema=False)
@@ -440,6 +470,7 @@ async def request_lookup(
 async def _lookups_page(
     request: Request, ctx: AppContext, actor: Actor, *, status: int = 200,
     errors: dict[int, dict[str, str]] | None = None, values: dict[int, dict[str, str]] | None = None,
+    register_errors: dict[str, str] | None = None,
 ) -> Template:
     require(actor, "archive.access.decide")
     every = await lookups.list_requests(ctx=ctx, actor=actor)
@@ -449,6 +480,8 @@ async def _lookups_page(
     return await render(
         request, "archives/lookups.html", actor=actor, status=status, page_path="/lookups",
         to_decide=mine_to_decide, others=others, errors=errors or {}, values=values or {},
+        register_errors=register_errors or {}, can_print="archive.read" in actor.capabilities,
+        register_values={"from": request.query_params.get("from", "")[:10], "to": request.query_params.get("to", "")[:10]},
         decision_options=[("approve", i18n.label(lang, ("批准", "Approve"))),
                           ("reject", i18n.label(lang, ("驳回", "Reject")))],
         **page_labels(),
@@ -460,14 +493,36 @@ async def lookups_page(request: Request, ctx: AppContext, actor: Actor) -> Templ
     return await _lookups_page(request, ctx, actor)
 
 
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((text or "").strip()[:10])
+    except ValueError:
+        return None
+
+
+@get("/lookups/register.pdf", include_in_schema=False)
+async def lookup_register_pdf(request: Request, ctx: AppContext, actor: Actor) -> Template | Response[bytes]:
+    """查(借)阅登记簿 for a period; a date that is not one, or a period the service refuses, is shown on /lookups."""
+    start, end = _date(request.query_params.get("from")), _date(request.query_params.get("to"))
+    try:
+        if start is None or end is None:
+            raise InvalidInput("请填写起止日期 / Enter both dates", field="from" if start is None else "to",
+                               code="lookup_register.invalid_period")
+        pdf = await documents.lookup_register_pdf(ctx=ctx, actor=actor, start=start, end=end)
+    except InvalidInput as exc:
+        return await _lookups_page(request, ctx, actor, status=status_for(exc),
+                                   register_errors=field_errors(exc, default_field="to"))
+    return pdf_download(f"lookup-register-{start}-{end}.pdf", pdf)
+
+
 @post("/lookups/{request_id:int}/decision", include_in_schema=False)
 async def decide_lookup(
     request: Request, ctx: AppContext, actor: Actor, origin: Origin, request_id: int
 ) -> Template | Redirect:
     values = form_values(await request.form(), ("decision", "reason"))
     try:
-        if not 1 <= request_id <= 2**31 - 1:
-            raise NotFound("查阅申请不存在 / Lookup request not found", field="id", code="access.not_found")
+        id_in_range(request_id, not_found=NotFound("查阅申请不存在 / Lookup request not found", field="id",
+                                                   code="access.not_found"))
         await lookups.decide_request(ctx=ctx, actor=actor, request_id=request_id, decision=values["decision"],
                                      reason=values["reason"], origin=origin)
     except (InvalidInput, Conflict) as exc:
@@ -500,6 +555,7 @@ ROUTES = [
     accept_batch,
     return_batch,
     search_page,
+    catalogue_pdf,
     search_by_id_number,
     archive_page,
     add_addendum,
@@ -508,6 +564,7 @@ ROUTES = [
     handover_list_pdf,
     request_lookup,
     lookups_page,
+    lookup_register_pdf,
     decide_lookup,
     my_lookups_page,
 ]

@@ -16,6 +16,7 @@ from contracts.tables import Contract
 from tests.integration.archives.conftest import PDF, PNG
 from tests.integration.contracts.test_contract_pages import nav_of
 from tests.integration.test_pages import csrf_token, page_login, submit, text_of
+from tests.unit.reports.pdf_helpers import extract_pages, squash
 
 
 async def upload_form(client, contract_no: str, kind: str, filename: str, data: bytes):
@@ -299,3 +300,78 @@ class TestAddenda:
 
         assert page.status_code == 200 and 'id="addendum-form"' not in page.text
         assert refused.status_code == 403
+
+
+class TestPrintedRegisters:
+    async def test_the_archivist_prints_a_years_catalogue_from_the_search_page(
+        self, client, as_role, finished_contract, with_materials
+    ):
+        """Search and catalogue: 案卷目录 of a year, a year that is not one refused next to its field."""
+        archive_no = await archived(client, as_role, finished_contract, with_materials)
+        await page_login(client, "archivist")
+
+        page = await client.get("/archives")
+        pdf = await client.get("/archives/catalogue.pdf?year=2026")
+        bad = await client.get("/archives/catalogue.pdf?year=20x6")
+
+        assert 'id="catalogue-form"' in page.text
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert archive_no in squash("".join(extract_pages(pdf.content)))
+        assert bad.status_code == 422 and 'id="cat-year-error"' in bad.text
+
+    async def test_the_lookup_register_is_printed_for_a_period_from_the_decision_page(
+        self, client, as_role, finished_contract, with_materials
+    ):
+        """R-AR-06: 查(借)阅登记簿; a reversed period is refused next to the field; the register is the archive room's."""
+        archive_no = await archived(client, as_role, finished_contract, with_materials)
+        await client.post("/api/v1/archive-access-requests", headers=await as_role("frontdesk"),
+                          json={"archive_no": archive_no, "purpose": "核对安装费用结算", "days": 3})
+        await page_login(client, "archivist")
+
+        page = await client.get("/lookups")
+        pdf = await client.get("/lookups/register.pdf?from=2026-11-01&to=2026-11-30")
+        reversed_period = await client.get("/lookups/register.pdf?from=2026-11-30&to=2026-11-01")
+        no_date = await client.get("/lookups/register.pdf?from=&to=2026-11-01")
+
+        assert 'id="register-form"' in page.text
+        assert pdf.status_code == 200 and archive_no in squash("".join(extract_pages(pdf.content)))
+        assert reversed_period.status_code == 422 and 'id="reg-to-error"' in reversed_period.text
+        assert no_date.status_code == 422 and 'id="reg-from-error"' in no_date.text
+
+        await page_login(client, "gm")
+        assert 'id="register-form"' not in (await client.get("/lookups")).text
+        assert (await client.get("/lookups/register.pdf?from=2026-11-01&to=2026-11-30")).status_code == 403
+
+    async def test_the_search_filters_by_retention_and_pages_through_the_results(
+        self, client, as_role, finished_contract, with_materials
+    ):
+        archive_no = await archived(client, as_role, finished_contract, with_materials)
+        await page_login(client, "archivist")
+
+        kept_30 = await client.get("/archives?retention=D30")
+        kept_10 = await client.get("/archives?retention=D10")
+        unknown = await client.get("/archives?retention=X")
+        beyond = await client.get("/archives?retention=D30&page=2")
+
+        assert archive_no in text_of(kept_30.text) and 'id="archive-pager"' not in kept_30.text
+        assert archive_no not in text_of(kept_10.text) and "没有符合条件的档案" in text_of(kept_10.text)
+        assert unknown.status_code == 422 and 'id="as-retention-error"' in unknown.text
+        assert beyond.status_code == 200 and archive_no not in text_of(beyond.text)
+
+    async def test_a_long_result_has_pages_that_keep_the_filters(
+        self, client, as_role, finished_contract, with_materials, monkeypatch
+    ):
+        from archives import records
+
+        first = await archived(client, as_role, finished_contract, with_materials)
+        second = await archived(client, as_role, finished_contract, with_materials)
+        monkeypatch.setattr(records, "PAGE_SIZE", 1)
+        await page_login(client, "archivist")
+
+        page_one = await client.get("/archives?retention=D30")
+        next_href = re.search(r'<nav class="pager"[^>]*id="archive-pager">.*?href="([^"]+)"', page_one.text, re.S)
+        page_two = await client.get(next_href.group(1).replace("&amp;", "&"))
+
+        assert "第 1 页，共 2 页" in text_of(page_one.text) and "retention=D30" in next_href.group(1)
+        shown = {n for n in (first, second) if n in text_of(page_one.text)}
+        assert len(shown) == 1 and ({first, second} - shown).pop() in text_of(page_two.text)
