@@ -22,6 +22,8 @@ from crm.staff.access import Actor
 from crm.web.render import NavEntry, field_errors, form_values, render, see_other
 
 NAV = (NavEntry(key="nav.departures", href="/departures", capability="staff.departure"),)
+# A clerk may look after thousands of accounts: the page shows the first ones, the printed list all.
+SHOWN_ROWS = 100
 
 
 def departure_href(username: str) -> str:
@@ -43,7 +45,8 @@ async def _person_page(
     return await render(
         request, "archives/departure.html", actor=actor, status=status,
         page_path=departure_href(prepared["person"]["username"]), departure_href=departure_href,
-        customer_statuses=CUSTOMER_STATUS_LABELS, errors=errors or {}, values=values or {}, **prepared,
+        customer_statuses=CUSTOMER_STATUS_LABELS, errors=errors or {}, values=values or {}, shown_rows=SHOWN_ROWS,
+        **prepared,
         **page_labels(),
     )
 

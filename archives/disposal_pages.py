@@ -31,7 +31,7 @@ from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput
 from crm.http_errors import status_for
 from crm.staff.access import Actor
-from crm.web.render import NavEntry, field_errors, form_values, render, see_other
+from crm.web.render import NavEntry, field_errors, form_list, form_values, render, see_other
 
 # What each side of a disposal waits for: the general manager decides proposed batches, the
 # archivist carries out approved ones.
@@ -108,7 +108,7 @@ async def disposals_page(request: Request, ctx: AppContext, actor: Actor) -> Tem
 async def propose_disposal(request: Request, ctx: AppContext, actor: Actor, origin: Origin) -> Template | Redirect:
     """鉴定销毁: the ticked due records in one batch, with the appraisal; nothing is saved if refused."""
     form = await request.form()
-    chosen = [v for v in form.getall("archive_nos", []) if isinstance(v, str)]
+    chosen = form_list(form, "archive_nos")
     reason = form_values(form, ("reason",))["reason"]
     try:
         batch = await disposal.propose(ctx=ctx, actor=actor, archive_nos=chosen, reason=reason, origin=origin)
@@ -170,7 +170,7 @@ async def execute_disposal(
 ) -> Template | Redirect:
     """监销: destroy the batch's files before the witnesses named on the form; irreversible."""
     form = await request.form()
-    witnesses = [v for v in form.getall("witnesses", []) if isinstance(v, str)]
+    witnesses = form_list(form, "witnesses")
     try:
         batch = await disposal.execute(ctx=ctx, actor=actor, batch_id=_disposal_id(batch_id), witnesses=witnesses,
                                        origin=origin)

@@ -34,12 +34,13 @@ from contracts import pages as contract_pages
 from contracts import service as contracts
 from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
 from crm.context import AppContext, Origin
+from crm.local_time import BEIJING
 from crm.errors import Conflict, DomainError, InvalidInput, NotFound
 from crm.http_errors import status_for
 from crm.staff.access import Actor, require
 from crm.staff.roles import ROLE_LABELS
 from crm.web import i18n
-from crm.web.render import NavEntry, field_errors, form_values, render, request_lang, see_other
+from crm.web.render import NavEntry, field_errors, form_list, form_values, render, request_lang, see_other
 
 
 def archive_href(archive_no: str) -> str:
@@ -225,7 +226,7 @@ async def handover_page(request: Request, ctx: AppContext, actor: Actor) -> Temp
 async def submit_handover(request: Request, ctx: AppContext, actor: Actor, origin: Origin) -> Template | Redirect:
     """移交: the ticked contracts in one batch; what is missing is shown per contract."""
     form = await request.form()
-    chosen = [v for v in form.getall("contract_nos", []) if isinstance(v, str)]
+    chosen = form_list(form, "contract_nos")
     note = form_values(form, ("note",))["note"]
     try:
         batch = await handover.create_handover(ctx=ctx, actor=actor, contract_nos=chosen, note=note, origin=origin)
@@ -481,7 +482,7 @@ async def _lookups_page(
         request, "archives/lookups.html", actor=actor, status=status, page_path="/lookups",
         to_decide=mine_to_decide, others=others, errors=errors or {}, values=values or {},
         register_errors=register_errors or {}, can_print="archive.read" in actor.capabilities,
-        register_values={"from": request.query_params.get("from", "")[:10], "to": request.query_params.get("to", "")[:10]},
+        register_values=_register_period(request, ctx),
         decision_options=[("approve", i18n.label(lang, ("批准", "Approve"))),
                           ("reject", i18n.label(lang, ("驳回", "Reject")))],
         **page_labels(),
@@ -491,6 +492,13 @@ async def _lookups_page(
 @get("/lookups", include_in_schema=False)
 async def lookups_page(request: Request, ctx: AppContext, actor: Actor) -> Template:
     return await _lookups_page(request, ctx, actor)
+
+
+def _register_period(request: Request, ctx: AppContext) -> dict[str, str]:
+    """The period asked for, or by default this month so far (Beijing time)."""
+    today = ctx.now().astimezone(BEIJING).date()
+    return {"from": request.query_params.get("from", today.replace(day=1).isoformat())[:10],
+            "to": request.query_params.get("to", today.isoformat())[:10]}
 
 
 def _date(text: str | None) -> dt.date | None:

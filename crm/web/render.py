@@ -160,6 +160,11 @@ def field_errors(exc: DomainError, *, default_field: str = "_form") -> dict[str,
     return errors
 
 
+def form_list(form: Any, name: str) -> list[str]:
+    """Every text value submitted under ``name`` (ticked boxes, repeated inputs), in form order."""
+    return [v for v in form.getall(name, []) if isinstance(v, str)]
+
+
 def form_values(form: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, str]:
     """The submitted text values of ``names``; anything that is not text counts as empty."""
     values = {}

@@ -334,6 +334,7 @@ class TestPrintedRegisters:
         no_date = await client.get("/lookups/register.pdf?from=&to=2026-11-01")
 
         assert 'id="register-form"' in page.text
+        assert 'value="2026-11-01"' in page.text and 'value="2026-11-25"' in page.text  # this month so far
         assert pdf.status_code == 200 and archive_no in squash("".join(extract_pages(pdf.content)))
         assert reversed_period.status_code == 422 and 'id="reg-to-error"' in reversed_period.text
         assert no_date.status_code == 422 and 'id="reg-from-error"' in no_date.text

@@ -109,3 +109,18 @@ class TestDeparturePages:
         nav = text_of(nav_of((await client.get("/contracts")).text))
 
         assert page.status_code == 403 and "离职交接" not in nav
+
+    async def test_a_long_list_shows_its_first_rows_and_says_how_many_there_are(
+        self, client, open_customer, monkeypatch
+    ):
+        from archives import departure_pages
+
+        first, second = await open_customer(), await open_customer()
+        monkeypatch.setattr(departure_pages, "SHOWN_ROWS", 1)
+        await page_login(client, "gm")
+
+        page = await client.get("/departures/frontdesk")
+
+        listed = text_of(re.search(r'<table[^>]*id="departure-customers".*?</table>', page.text, re.S).group(0))
+        assert (first in listed) != (second in listed)
+        assert "负责的用户（2）" in text_of(page.text) and "共 2 户" in text_of(page.text)
