@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from archives import fixity, handover, lookups, records
 from crm import seed
 from crm.audit import service as audit
 from crm.context import CLI
-from tests.conftest import FIXTURES
 from crm.seed import _actor_for as actor_named
+from tests.conftest import FIXTURES
 
 
+# SQLite only: the demo is what `make demo` loads into SQLite; the CLI's demo test
+# (tests/integration/test_cli.py) runs the same loaders on PostgreSQL too.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_the_demo_gives_the_archivist_something_in_every_list(ctx):
     """R-AR-01..06: filed records, a batch to receive, a lookup to decide, a record due for appraisal."""
     await seed.load_demo_customers(ctx, FIXTURES / "demo")
