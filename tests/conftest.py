@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh database per test on SQLite, and on PostgreSQL when
-CRM_TEST_POSTGRES_URL is set (CI sets it), so every integration test runs on both engines."""
+CRM_TEST_POSTGRES_URL is set (CI sets it), so every integration test runs on both engines.
+A PostgreSQL test starts from an emptied, already migrated schema (see _reset_postgres)."""
 
 from __future__ import annotations
 
@@ -25,10 +26,47 @@ START = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc)
 ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
+# PostgreSQL: migrating a dropped schema costs about 0.35 s a test. Once one test has migrated it,
+# the next ones start from that state instead: every table emptied (identities restarted) and the
+# rows the migrations themselves wrote (e.g. the contract types) put back, about 0.07 s.
+_MIGRATED_ROWS: dict[str, tuple[list[str], list[tuple]]] | None = None
+_KEEP = ("migration",)  # Piccolo's record of applied migrations: the schema stays, so does it
+
+
+async def _tables(conn: asyncpg.Connection) -> list[str]:
+    rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+    return [r["tablename"] for r in rows if r["tablename"] not in _KEEP]
+
+
 async def _reset_postgres(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+        if _MIGRATED_ROWS is None:
+            await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+            return
+        quoted = ", ".join(f'"{t}"' for t in await _tables(conn))
+        async with conn.transaction():
+            await conn.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+            for table, (columns, records) in _MIGRATED_ROWS.items():
+                await conn.copy_records_to_table(table, records=records, columns=columns)
+                if "id" in columns:  # the next id after the restored rows, as after the migration
+                    sequence = await conn.fetchval("SELECT pg_get_serial_sequence($1, 'id')", f'"{table}"')
+                    await conn.execute(f'SELECT setval($1, max(id)) FROM "{table}"', sequence)
+    finally:
+        await conn.close()
+
+
+async def _remember_migrated_rows(url: str) -> None:
+    """Right after the first migration of the session: what the migrations wrote, table by table."""
+    global _MIGRATED_ROWS
+    conn = await asyncpg.connect(url)
+    try:
+        kept: dict[str, tuple[list[str], list[tuple]]] = {}
+        for table in await _tables(conn):
+            rows = await conn.fetch(f'SELECT * FROM "{table}"')
+            if rows:
+                kept[table] = (list(rows[0].keys()), [tuple(r.values()) for r in rows])
+        _MIGRATED_ROWS = kept
     finally:
         await conn.close()
 
@@ -60,6 +98,8 @@ async def ctx(settings, clock) -> AsyncIterator[AppContext]:
     context = build_context(settings, clock=clock, keyring=generate_keyring())
     await db.start(context.engine, pool_size=context.settings.db_pool_size)
     await seed.initialise(context)
+    if settings.database_url == POSTGRES_URL and _MIGRATED_ROWS is None:
+        await _remember_migrated_rows(POSTGRES_URL)
     await seed.load_staff_fixtures(context, FIXTURES / "demo")
     try:
         yield context
