@@ -1,12 +1,15 @@
 """Shared fixtures: a fresh database per test on SQLite, and on PostgreSQL when
 CRM_TEST_POSTGRES_URL is set (CI sets it), so every integration test runs on both engines.
-A PostgreSQL test starts from an emptied, already migrated schema (see _reset_postgres)."""
+Each test starts from an already migrated schema: an emptied one on PostgreSQL (_reset_postgres),
+a copy of a freshly migrated file on SQLite (_MIGRATED_SQLITE)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import os
+import shutil
+import sqlite3
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -71,12 +74,28 @@ async def _remember_migrated_rows(url: str) -> None:
         await conn.close()
 
 
+# SQLite: likewise, a copy of the first test's freshly migrated file instead of migrating anew.
+_MIGRATED_SQLITE: Path | None = None
+
+
+def _remember_migrated_sqlite(path: Path, keep_in: Path) -> None:
+    global _MIGRATED_SQLITE
+    copy = keep_in / "migrated.sqlite3"
+    # The backup API copies a consistent state, whatever is still in the write-ahead log.
+    with sqlite3.connect(path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    _MIGRATED_SQLITE = copy
+
+
 @pytest.fixture(params=ENGINES)
 def database_url(request, tmp_path) -> str:
     if request.param == "postgres":
         asyncio.run(_reset_postgres(POSTGRES_URL))
         return POSTGRES_URL
-    return f"sqlite:///{tmp_path / 'crm.sqlite3'}"
+    path = tmp_path / "crm.sqlite3"
+    if _MIGRATED_SQLITE is not None:
+        shutil.copyfile(_MIGRATED_SQLITE, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
@@ -92,14 +111,17 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-async def ctx(settings, clock) -> AsyncIterator[AppContext]:
+async def ctx(settings, clock, tmp_path_factory) -> AsyncIterator[AppContext]:
     from crm import db, seed
+    from crm.db import sqlite_path
 
     context = build_context(settings, clock=clock, keyring=generate_keyring())
     await db.start(context.engine, pool_size=context.settings.db_pool_size)
     await seed.initialise(context)
     if settings.database_url == POSTGRES_URL and _MIGRATED_ROWS is None:
         await _remember_migrated_rows(POSTGRES_URL)
+    elif settings.is_sqlite and _MIGRATED_SQLITE is None:
+        _remember_migrated_sqlite(sqlite_path(settings.database_url), tmp_path_factory.mktemp("migrated"))
     await seed.load_staff_fixtures(context, FIXTURES / "demo")
     try:
         yield context

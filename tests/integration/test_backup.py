@@ -8,6 +8,7 @@ import base64
 import gzip
 import io
 import json
+import os
 import tarfile
 from pathlib import Path
 from typing import AsyncIterator
@@ -254,6 +255,12 @@ class TestRefusals:
         assert await table_names(target) == set()
 
     async def test_bad_archives_are_refused_with_a_code_and_nothing_is_written(self, ctx, target, tmp_path):
+        # Incompressible stored bytes put the "flipped" and "truncated" damage well after the manifest:
+        # the reader decompresses 10 KB at a time, and damage inside the manifest's own chunk makes
+        # the file unreadable from the start (NotABackup, by design) — in a small archive that would
+        # depend on the random keyring's ciphertexts.
+        ctx.settings.files_dir.mkdir(parents=True, exist_ok=True)
+        ctx.settings.files_dir.joinpath("scan.bin").write_bytes(os.urandom(64 * 1024))
         good = tmp_path / "good.tar.gz"
         await backups.backup(ctx=ctx, path=good)
         other_engine = "postgres" if ctx.settings.is_sqlite else "sqlite"
