@@ -22,7 +22,7 @@ from archives.materials import REQUIRED_MATERIALS
 from archives.tables import HandoverBatch
 from contracts import document, ledger, pricing, service
 from contracts import schemas as contract_schemas
-from contracts.fixtures import TERMS_INSTALL, _actor, _customers, _installation
+from contracts.fixtures import TERMS_INSTALL, demo_actor, demo_customers, installation_draft
 from contracts.tables import Contract
 from crm.clock import FixedClock
 from crm.context import CLI, AppContext
@@ -66,7 +66,7 @@ async def load_demo(*, ctx: AppContext, folder: Path) -> dict[str, int]:
     """Idempotent: only into a database with contracts and no handover yet."""
     if await HandoverBatch.count() or not await Contract.count():
         return {"archive records": 0, "handover batches": 0}
-    desk, archivist, finance = await _actor("frontdesk"), await _actor("archivist"), await _actor("finance")
+    desk, archivist, finance = await demo_actor("frontdesk"), await demo_actor("archivist"), await demo_actor("finance")
     now = ctx.now()
 
     def at(when: dt.datetime) -> AppContext:
@@ -96,7 +96,7 @@ async def load_demo(*, ctx: AppContext, folder: Path) -> dict[str, int]:
         done = await handover.accept_handover(ctx=accepted, actor=archivist, batch_id=batch.id, origin=CLI)
         return [c.archive_no for c in done.contracts]
 
-    residential = await _customers("residential", "DC", 8)
+    residential = await demo_customers("residential", "DC", 8)
     filed = 0
 
     # 2015: a gas-alarm installation, kept 10 years — due for appraisal since 1 January 2026.
@@ -125,7 +125,7 @@ async def load_demo(*, ctx: AppContext, folder: Path) -> dict[str, int]:
                                      purpose="核对已终止合同的安装费退费依据", days=7, origin=CLI)
 
     # Yesterday: one more fulfilled installation handed over, waiting for the archivist.
-    waiting = await fulfil(_installation(residential[7], [("AZ-RES", "1"), ("GD-DN25", "6")], TERMS_INSTALL),
+    waiting = await fulfil(installation_draft(residential[7], [("AZ-RES", "1"), ("GD-DN25", "6")], TERMS_INSTALL),
                            start=now - dt.timedelta(days=16))
     await handover.create_handover(ctx=days_ago(1), actor=desk, contract_nos=[waiting], note="本周履行完毕合同",
                                    origin=CLI)

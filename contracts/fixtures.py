@@ -21,20 +21,20 @@ from crm.context import CLI, AppContext
 from crm.staff.access import Actor
 
 
-async def _actor(username: str) -> Actor:
+async def demo_actor(username: str) -> Actor:
     from crm.seed import _actor_for
 
     return await _actor_for(username)
 
 
-async def _customers(category: str, branch: str, count: int) -> list[str]:
+async def demo_customers(category: str, branch: str, count: int) -> list[str]:
     rows = await Customer.select(Customer.account_no).where(
         (Customer.category == category) & (Customer.branch.code == branch) & (Customer.status == "active")
     ).order_by(Customer.id).limit(count)
     return [r["account_no"] for r in rows]
 
 
-def _installation(account_no: str, items: list[tuple[str, str]], terms: str, **extra: Any) -> schemas.ContractCreate:
+def installation_draft(account_no: str, items: list[tuple[str, str]], terms: str, **extra: Any) -> schemas.ContractCreate:
     return schemas.ContractCreate(
         type="installation", account_no=account_no, terms=terms,
         price_items=[schemas.PriceItemRequest(code=c, quantity=Decimal(q)) for c, q in items], **extra,
@@ -62,7 +62,7 @@ async def load_price_standards(*, ctx: AppContext, folder: Path) -> int:
     path = folder / "price_standards.json"
     if not path.exists():
         return 0
-    finance = await _actor("finance")
+    finance = await demo_actor("finance")
     added = 0
     for spec in json.loads(path.read_text(encoding="utf-8")):
         if await PriceStandard.exists().where(PriceStandard.code == spec["code"]):
@@ -81,13 +81,13 @@ async def load_demo(*, ctx: AppContext, folder: Path) -> dict[str, int]:
     standards = await load_price_standards(ctx=ctx, folder=folder)
     if await Contract.count() or standards == 0 and not await PriceStandard.count():
         return {"price standards": standards, "contracts": 0}
-    desk, desk2 = await _actor("frontdesk"), await _actor("frontdesk2")
-    market, vp, finance = await _actor("market"), await _actor("vp"), await _actor("finance")
-    residential = await _customers("residential", "DC", 5)
-    commercial = await _customers("commercial", "DC", 3)
-    collective = await _customers("collective", "DC", 1)
-    industrial = await _customers("industrial", "DC", 1)
-    commercial_xc = await _customers("commercial", "XC", 1)
+    desk, desk2 = await demo_actor("frontdesk"), await demo_actor("frontdesk2")
+    market, vp, finance = await demo_actor("market"), await demo_actor("vp"), await demo_actor("finance")
+    residential = await demo_customers("residential", "DC", 5)
+    commercial = await demo_customers("commercial", "DC", 3)
+    collective = await demo_customers("collective", "DC", 1)
+    industrial = await demo_customers("industrial", "DC", 1)
+    commercial_xc = await demo_customers("commercial", "XC", 1)
     now = ctx.now()
 
     def at(days_ago: float) -> AppContext:
@@ -110,7 +110,7 @@ async def load_demo(*, ctx: AppContext, folder: Path) -> dict[str, int]:
 
     made = 0
     # Fulfilled: a household installed, paid and connected.
-    no = await draft(desk, _installation(residential[0], [("AZ-RES", "1"), ("GD-DN25", "8")], TERMS_INSTALL), days_ago=60)
+    no = await draft(desk, installation_draft(residential[0], [("AZ-RES", "1"), ("GD-DN25", "8")], TERMS_INSTALL), days_ago=60)
     await submit(desk, no, days_ago=60)
     await sign(desk, no, days_ago=59)
     await ledger.record_payment(ctx=at(58), actor=desk, contract_no=no, amount_fen=348_400, paid_on=None,
@@ -119,7 +119,7 @@ async def load_demo(*, ctx: AppContext, folder: Path) -> dict[str, int]:
     await move(no, "fulfilled", "验收合格并通气", days_ago=40)
     made += 1
     # Active, installation fee partly paid: the customer's supply contract needs the general manager.
-    unpaid = await draft(desk, _installation(residential[1], [("AZ-RES", "1"), ("BB-G25", "1")], TERMS_INSTALL), days_ago=20)
+    unpaid = await draft(desk, installation_draft(residential[1], [("AZ-RES", "1"), ("BB-G25", "1")], TERMS_INSTALL), days_ago=20)
     await submit(desk, unpaid, days_ago=20)
     await sign(desk, unpaid, days_ago=19)
     await ledger.record_payment(ctx=at(18), actor=desk, contract_no=unpaid, amount_fen=100_000, paid_on=None,
@@ -130,12 +130,12 @@ async def load_demo(*, ctx: AppContext, folder: Path) -> dict[str, int]:
     await submit(desk, supply, days_ago=2)
     made += 2
     # Signed, not yet started.
-    no = await draft(desk, _installation(residential[2], [("AZ-RES", "1"), ("BJ-01", "1")], TERMS_INSTALL), days_ago=5)
+    no = await draft(desk, installation_draft(residential[2], [("AZ-RES", "1"), ("BJ-01", "1")], TERMS_INSTALL), days_ago=5)
     await submit(desk, no, days_ago=5)
     await sign(desk, no, days_ago=4)
     made += 1
     # Overdue in the market manager's inbox.
-    no = await draft(desk, _installation(commercial[0], [("AZ-COM", "1"), ("GD-DN50", "24"), ("BB-G16", "1")],
+    no = await draft(desk, installation_draft(commercial[0], [("AZ-COM", "1"), ("GD-DN50", "24"), ("BB-G16", "1")],
                                          TERMS_INSTALL), days_ago=6)
     await submit(desk, no, days_ago=6)
     made += 1
@@ -162,13 +162,13 @@ async def load_demo(*, ctx: AppContext, folder: Path) -> dict[str, int]:
     await submit(vp, no, days_ago=1)
     made += 1
     # Returned by the market manager: back in draft with the reason.
-    no = await draft(desk, _installation(commercial[1], [("AZ-COM", "1"), ("GD-DN50", "10")], TERMS_INSTALL), days_ago=9)
+    no = await draft(desk, installation_draft(commercial[1], [("AZ-COM", "1"), ("GD-DN50", "10")], TERMS_INSTALL), days_ago=9)
     await submit(desk, no, days_ago=9)
     await service.decide(ctx=at(7), actor=market, contract_no=no, decision="return", reason="请补充燃气表型号及管径说明",
                          origin=CLI)
     made += 1
     # A draft not yet submitted.
-    await draft(desk, _installation(residential[3], [("AZ-RES", "1")], TERMS_INSTALL), days_ago=0.1)
+    await draft(desk, installation_draft(residential[3], [("AZ-RES", "1")], TERMS_INSTALL), days_ago=0.1)
     made += 1
     # Approved (supply needs no approval once fees are settled), waiting to be signed.
     no = await draft(desk, schemas.ContractCreate(type="commercial_supply", account_no=commercial[2], terms=TERMS_SUPPLY),
@@ -176,13 +176,13 @@ async def load_demo(*, ctx: AppContext, folder: Path) -> dict[str, int]:
     await submit(desk, no, days_ago=3)
     made += 1
     # Terminated after signing.
-    no = await draft(desk, _installation(residential[4], [("AZ-RES", "1")], TERMS_INSTALL), days_ago=30)
+    no = await draft(desk, installation_draft(residential[4], [("AZ-RES", "1")], TERMS_INSTALL), days_ago=30)
     await submit(desk, no, days_ago=30)
     await sign(desk, no, days_ago=29)
     await move(no, "terminated", "用户搬迁，双方协商解除", days_ago=25)
     made += 1
     # The other branch: a commercial installation in the market manager's inbox.
-    no = await draft(desk2, _installation(commercial_xc[0], [("AZ-COM", "1"), ("BB-G16", "1")], TERMS_INSTALL), days_ago=1)
+    no = await draft(desk2, installation_draft(commercial_xc[0], [("AZ-COM", "1"), ("BB-G16", "1")], TERMS_INSTALL), days_ago=1)
     await submit(desk2, no, days_ago=1)
     made += 1
     return {"price standards": standards, "contracts": made}
