@@ -13,7 +13,6 @@ The lists are kept in the audit event, from which the handover list PDF is print
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from archives.tables import AccessRequest
@@ -23,7 +22,6 @@ from crm import db
 from crm.accounts.lifecycle import STATUS_LABELS as CUSTOMER_STATUS_LABELS
 from crm.accounts.tables import Customer
 from crm.audit import service as audit
-from crm.audit.tables import AuditEvent
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.staff.access import Actor, require
@@ -103,13 +101,8 @@ async def plan_departure(*, ctx: AppContext, actor: Actor, username: str) -> dic
 
 async def _last_departure(username: str) -> dict[str, Any] | None:
     """The departure event of a person (the newest, should an account have been re-enabled and left again)."""
-    return await AuditEvent.select().where(
-        (AuditEvent.action == "staff.departure") & (AuditEvent.target == username)
-    ).order_by(AuditEvent.seq, ascending=False).first()
-
-
-def _details(event: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(event["details"]) if isinstance(event["details"], str) else event["details"]
+    events = await audit.recorded(action="staff.departure", target=username, limit=1)
+    return events[0] if events else None
 
 
 async def departure_overview(*, ctx: AppContext, actor: Actor) -> dict[str, Any]:
@@ -118,12 +111,8 @@ async def departure_overview(*, ctx: AppContext, actor: Actor) -> dict[str, Any]
     staff = await Staff.select(
         Staff.username, Staff.display_name, Staff.role, Staff.active, Staff.disabled_at, Staff.branch.name,
     ).order_by(Staff.active, ascending=False).order_by(Staff.branch).order_by(Staff.role).order_by(Staff.username)
-    # The lists in the event can be long; the start page needs only who, to whom and when.
-    events = await AuditEvent.select(AuditEvent.seq, AuditEvent.target, AuditEvent.actor, AuditEvent.occurred_at,
-                                     AuditEvent.details).where(AuditEvent.action == "staff.departure").order_by(
-        AuditEvent.seq, ascending=False).limit(50)
-    done = [{"username": e["target"], "successor": _details(e)["successor"], "by": e["actor"],
-             "at": e["occurred_at"]} for e in events]
+    done = [{"username": e["target"], "successor": e["details"]["successor"], "by": e["actor"],
+             "at": e["occurred_at"]} for e in await audit.recorded(action="staff.departure", limit=50)]
     return {"staff": staff, "done": done}
 
 
@@ -144,7 +133,7 @@ async def prepare_departure(*, ctx: AppContext, actor: Actor, username: str) -> 
     event = await _last_departure(leaving["username"])
     handed_over = None
     if event is not None:
-        handed_over = {"successor": _details(event)["successor"], "by": event["actor"], "at": event["occurred_at"]}
+        handed_over = {"successor": event["details"]["successor"], "by": event["actor"], "at": event["occurred_at"]}
     return {
         "person": {"username": leaving["username"], "display_name": leaving["display_name"], "role": leaving["role"],
                    "active": leaving["active"], "branch": leaving["branch.code"]},
@@ -198,7 +187,7 @@ async def departure_list_pdf(*, ctx: AppContext, actor: Actor, username: str) ->
     if event is None:
         raise NotFound(f"{username} 没有离职交接记录 / No departure handover for {username}", field="username",
                        code="departure.not_found")
-    details = _details(event)
+    details = event["details"]
     heir = await _person(details["successor"], field="successor")
     role = ROLE_LABELS.get(leaving["role"], (leaving["role"], ""))[0]
     document = DepartureList(

@@ -78,8 +78,8 @@ async def confirm_departure(
 
 @get("/departures/{username:str}/list.pdf", include_in_schema=False)
 async def departure_list_pdf(ctx: AppContext, actor: Actor, username: str) -> Response[bytes]:
-    return pdf_download(f"departure-{username}.pdf",
-                await departure.departure_list_pdf(ctx=ctx, actor=actor, username=username))
+    pdf = await departure.departure_list_pdf(ctx=ctx, actor=actor, username=username)
+    return pdf_download(f"departure-{username}.pdf", pdf)
 
 
 ROUTES = [departures_page, departure_page, confirm_departure, departure_list_pdf]

@@ -6,8 +6,7 @@ so a check that found nothing is evidence too.
 
 from __future__ import annotations
 
-import json
-from typing import Any, Callable
+from typing import Callable
 
 from archives import schemas
 from archives.blobstore import BlobMissing, BlobStoreError
@@ -15,7 +14,6 @@ from archives.file_crypto import FileChanged, FileUnreadable, open_file
 from archives.storage import blob_store
 from archives.tables import ArchiveFile, ArchiveRecord
 from crm.audit import service as audit
-from crm.audit.tables import AuditEvent
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor, require
 
@@ -76,22 +74,9 @@ async def run_fixity_check(
 
 
 async def fixity_history(*, ctx: AppContext, actor: Actor, limit: int = 20) -> list[schemas.FixityRun]:
-    """The latest checks, newest first, read back from the audit trail that records every run.
-
-    Read here rather than through crm.audit.service.list_events, which is the auditor's
-    (audit.read): whoever runs the checks sees their history, and only that action.
-    """
+    """The latest checks, newest first, read back from the audit trail that records every run."""
     require(actor, "archive.fixity")
-    rows = await AuditEvent.select(
-        AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor, AuditEvent.outcome, AuditEvent.details,
-    ).where(AuditEvent.action == _ACTION).order_by(AuditEvent.seq, ascending=False).limit(max(1, min(limit, 200)))
-    return [_run(row) for row in rows]
-
-
-def _run(row: dict[str, Any]) -> schemas.FixityRun:
-    details = json.loads(row["details"] or "{}")
-    problems = details.get("problems", [])
-    return schemas.FixityRun(
-        seq=row["seq"], run_at=row["occurred_at"], run_by=row["actor"], checked=int(details.get("checked", 0)),
-        problems=len(problems) if isinstance(problems, list) else int(problems), outcome=row["outcome"],
-    )
+    return [schemas.FixityRun(seq=e["seq"], run_at=e["occurred_at"], run_by=e["actor"],
+                              checked=int(e["details"].get("checked", 0)),
+                              problems=len(e["details"].get("problems", [])), outcome=e["outcome"])
+            for e in await audit.recorded(action=_ACTION, limit=min(limit, 200))]

@@ -34,13 +34,15 @@ from contracts import pages as contract_pages
 from contracts import service as contracts
 from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
 from crm.context import AppContext, Origin
-from crm.local_time import BEIJING
 from crm.errors import Conflict, DomainError, InvalidInput, NotFound
 from crm.http_errors import status_for
+from crm.local_time import BEIJING
 from crm.staff.access import Actor, require
 from crm.staff.roles import ROLE_LABELS
 from crm.web import i18n
-from crm.web.render import NavEntry, field_errors, form_list, form_values, render, request_lang, see_other
+from crm.web.render import (
+    NavEntry, field_errors, form_list, form_values, page_number, render, request_lang, see_other,
+)
 
 
 def archive_href(archive_no: str) -> str:
@@ -324,13 +326,9 @@ def _year(text: str) -> int | None:
     return int(text) if text.isdigit() and 1900 <= int(text) <= 2200 else None
 
 
-def _page_number(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and 1 <= int(text) <= 100_000 else 1
-
-
 async def _search_page(
     request: Request, ctx: AppContext, actor: Actor, values: dict[str, str], *, id_number: str | None = None,
-    page: int = 1, errors: dict[str, str] | None = None, status: int = 200,
+    page: int = 1, errors: dict[str, str] | None = None,
 ) -> Template:
     if "archive.read" not in actor.capabilities:
         require(actor, "archive.request")
@@ -350,7 +348,7 @@ async def _search_page(
         )
     lang = request_lang(request)
     return await render(
-        request, "archives/search.html", actor=actor, status=422 if errors else status, page_path="/archives",
+        request, "archives/search.html", actor=actor, status=422 if errors else 200, page_path="/archives",
         values=values, errors=errors, result=result, by_id_number=bool(id_number),
         retention_options=[(code, i18n.label(lang, pair)) for code, pair in RETENTION_LABELS.items()],
         can_print="archive.read" in actor.capabilities, **page_labels(),
@@ -360,7 +358,7 @@ async def _search_page(
 @get("/archives", include_in_schema=False)
 async def search_page(request: Request, ctx: AppContext, actor: Actor) -> Template:
     return await _search_page(request, ctx, actor, _search_values(request.query_params),
-                              page=_page_number(request.query_params.get("page")))
+                              page=page_number(request.query_params.get("page")))
 
 
 @get("/archives/catalogue.pdf", include_in_schema=False)

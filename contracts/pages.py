@@ -24,7 +24,7 @@ from crm.errors import Conflict, InvalidInput
 from crm.http_errors import status_for
 from crm.staff.access import Actor
 from crm.web import i18n
-from crm.web.render import NavEntry, field_errors, form_values, render, request_lang, see_other
+from crm.web.render import NavEntry, field_errors, form_values, page_number, render, request_lang, see_other
 
 # The app state key under which crm/app.py registers sections other packages add to the contract
 # page (the archives' materials): async callables (request=, ctx=, actor=, contract=) returning a
@@ -45,13 +45,6 @@ TRANSITION_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _page_number(raw: str | None) -> int:
-    try:
-        return max(1, min(int(raw or 1), 100_000))
-    except ValueError:
-        return 1
-
-
 # ---- the list ------------------------------------------------------------------------------
 
 LIST_TEMPLATE = "contracts/list.html"
@@ -62,7 +55,7 @@ async def contract_list(request: Request, ctx: AppContext, actor: Actor) -> Temp
     status = (request.query_params.get("status") or "")[:20]
     text = (request.query_params.get("q") or "")[:40]
     account_no = (request.query_params.get("account_no") or "")[:16]
-    page = _page_number(request.query_params.get("page"))
+    page = page_number(request.query_params.get("page"))
     context: dict[str, Any] = dict(status_filter=status, q=text, account_no=account_no, result=None, errors={})
     http_status = 200
     try:
@@ -281,7 +274,7 @@ async def contract_pdf(ctx: AppContext, actor: Actor, origin: Origin, contract_n
 @get("/approvals", include_in_schema=False)
 async def approval_inbox(request: Request, ctx: AppContext, actor: Actor) -> Template:
     """审批待办: what waits for my role, oldest first; roles that decide nothing see it empty."""
-    page = _page_number(request.query_params.get("page"))
+    page = page_number(request.query_params.get("page"))
     result = await inbox.inbox(ctx=ctx, actor=actor, page=page)
     return await render(
         request, "contracts/inbox.html", actor=actor, result=result, page=page,

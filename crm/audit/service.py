@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -143,6 +144,20 @@ async def list_events(
     if descending:
         return AuditPage(events=rows, next_after_seq=None, next_before_seq=last)
     return AuditPage(events=rows, next_after_seq=last)
+
+
+async def recorded(*, action: str, target: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest events of one action (and target), details decoded.
+
+    For services whose own records live in the trail (fixity runs, departures): they check their
+    own capability, the auditor's audit.read is not theirs to require.
+    """
+    query = AuditEvent.select(AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor, AuditEvent.target,
+                              AuditEvent.outcome, AuditEvent.details).where(AuditEvent.action == action)
+    if target is not None:
+        query = query.where(AuditEvent.target == target)
+    rows = await query.order_by(AuditEvent.seq, ascending=False).limit(max(1, min(limit, 500)))
+    return [{**row, "details": json.loads(row["details"] or "{}")} for row in rows]
 
 
 def _as_link(row: Mapping[str, Any]) -> AuditLink:

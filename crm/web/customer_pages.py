@@ -27,7 +27,7 @@ from crm.staff import service as staff_service
 from crm.staff.access import Actor, in_scope, require
 from crm.staff.roles import FIELD_CLASSES, clearance_allows
 from crm.web import i18n
-from crm.web.render import field_errors, form_values, render, request_lang, see_other
+from crm.web.render import field_errors, form_values, page_number, render, request_lang, see_other
 
 CUSTOMER_FIELDS = (
     "category", "name", "id_type", "id_number", "phone", "contact_name", "contact_phone",
@@ -55,13 +55,6 @@ HISTORY_FIELD_LABELS = {
 def _text(form: Mapping[str, Any], name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
-
-
-def _page_number(raw: str | None) -> int:
-    try:
-        return max(1, min(int(raw or 1), 100_000))
-    except ValueError:
-        return 1
 
 
 def _date(value: str, field: str) -> tuple[dt.date | None, dict[str, str]]:
@@ -99,7 +92,7 @@ def _search_context(**extra: Any) -> dict[str, Any]:
 async def customer_list(request: Request, ctx: AppContext, actor: Actor) -> Template:
     q = request.query_params.get("q") or ""
     status = request.query_params.get("status") or ""
-    page = _page_number(request.query_params.get("page"))
+    page = page_number(request.query_params.get("page"))
     try:
         result = await service.search_customers(ctx=ctx, actor=actor, query=q[:100], status=status or None, page=page)
     except InvalidInput as exc:
@@ -125,7 +118,7 @@ async def customer_search(request: Request, ctx: AppContext, actor: Actor) -> Te
     try:
         result = await service.search_customers(
             ctx=ctx, actor=actor, id_number=values["id_number"][:40], phone=values["phone"][:40],
-            status=values["status"] or None, page=_page_number(values["page"]),
+            status=values["status"] or None, page=page_number(values["page"]),
         )
     except InvalidInput as exc:
         return await render(

@@ -160,6 +160,14 @@ def field_errors(exc: DomainError, *, default_field: str = "_form") -> dict[str,
     return errors
 
 
+def page_number(raw: str | None) -> int:
+    """The ?page= of a list: 1 for anything that is not a page number, at most 100,000."""
+    try:
+        return max(1, min(int(raw or 1), 100_000))
+    except ValueError:
+        return 1
+
+
 def form_list(form: Any, name: str) -> list[str]:
     """Every text value submitted under ``name`` (ticked boxes, repeated inputs), in form order."""
     return [v for v in form.getall(name, []) if isinstance(v, str)]
