@@ -146,6 +146,8 @@ async def prepare_departure(*, ctx: AppContext, actor: Actor, username: str) -> 
 
 async def depart(*, ctx: AppContext, actor: Actor, username: str, successor: str, origin: Origin) -> dict[str, Any]:
     require(actor, "staff.departure")
+    if not (successor or "").strip():
+        raise SuccessorInvalid("请选择接收人 / Choose the successor", field="successor")
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         leaving = await _person(username, field="username")

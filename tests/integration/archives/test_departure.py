@@ -93,7 +93,7 @@ class TestDeparturePages:
         options = re.search(r'<select id="dp-successor".*?</select>', before.text, re.S).group(0)
         assert 'value="frontdesk3"' in options and 'value="market"' not in options and 'value="frontdesk"' not in options
         assert wrong_role.status_code == 422 and 'id="dp-successor-error"' in wrong_role.text
-        assert nobody.status_code == 404 and 'id="dp-successor-error"' in nobody.text
+        assert nobody.status_code == 422 and 'id="dp-successor-error"' in nobody.text and "请选择接收人" in text_of(nobody.text)
         assert still_active["active"] is True
         assert done.status_code == 303 and done.headers["location"] == "/departures/frontdesk?done=departure_done"
         assert 'id="handed-over"' in after.text and "frontdesk3" in text_of(after.text)
