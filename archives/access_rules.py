@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from crm.common.reasons import clean_reason
 from crm.errors import Conflict, InvalidInput, PermissionDenied
 from crm.staff.roles import ROLE_LABELS
 
@@ -21,10 +22,6 @@ __all__ = [
     "DECISION_LABELS",
     "MAX_DAYS",
     "MIN_DAYS",
-    "PURPOSE_MAX_LENGTH",
-    "PURPOSE_MIN_LENGTH",
-    "REASON_MAX_LENGTH",
-    "REASON_MIN_LENGTH",
     "REQUEST_STATUSES",
     "REQUEST_STATUS_LABELS",
     "AlreadyDecided",
@@ -34,10 +31,6 @@ __all__ = [
     "OneStepPerPerson",
     "OutOfOrder",
     "OwnRequest",
-    "PurposeRequired",
-    "PurposeTooLong",
-    "ReasonRequired",
-    "ReasonTooLong",
     "RequestState",
     "UnknownDecision",
     "WrongRole",
@@ -65,8 +58,6 @@ DECISION_LABELS: dict[str, tuple[str, str]] = {
 }
 
 MIN_DAYS, MAX_DAYS = 1, 30
-PURPOSE_MIN_LENGTH, PURPOSE_MAX_LENGTH = 5, 500
-REASON_MIN_LENGTH, REASON_MAX_LENGTH = 2, 500
 
 _ARCHIVIST = "archivist"
 _GENERAL_MANAGER = "general_manager"
@@ -79,34 +70,6 @@ class InvalidDays(InvalidInput):
     code = "access.invalid_days"
 
     def __init__(self, message: str, *, field: str | None = "days", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
-
-
-class PurposeRequired(InvalidInput):
-    code = "access.purpose_required"
-
-    def __init__(self, message: str, *, field: str | None = "purpose", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
-
-
-class PurposeTooLong(InvalidInput):
-    code = "access.purpose_too_long"
-
-    def __init__(self, message: str, *, field: str | None = "purpose", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
-
-
-class ReasonRequired(InvalidInput):
-    code = "access.reason_required"
-
-    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
-
-
-class ReasonTooLong(InvalidInput):
-    code = "access.reason_too_long"
-
-    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
         super().__init__(message, field=field, code=code)
 
 
@@ -160,36 +123,15 @@ def _check_days(days: int) -> None:
 
 
 def check_request(*, purpose: str | None, days: int) -> str:
-    """The stripped purpose; the lookup register (查阅登记) must say why each record was read."""
-    cleaned = (purpose or "").strip()
-    if len(cleaned) < PURPOSE_MIN_LENGTH:
-        raise PurposeRequired(
-            f"请说明查阅用途（至少 {PURPOSE_MIN_LENGTH} 个字） / "
-            f"State the purpose of the lookup (at least {PURPOSE_MIN_LENGTH} characters)"
-        )
-    if len(cleaned) > PURPOSE_MAX_LENGTH:
-        raise PurposeTooLong(
-            f"查阅用途最多 {PURPOSE_MAX_LENGTH} 个字 / The purpose may have at most {PURPOSE_MAX_LENGTH} characters"
-        )
+    """The cleaned purpose; the lookup register (查阅登记) must say why each record was read."""
+    cleaned = clean_reason(value=purpose, purpose="lookup_purpose")
     _check_days(days)
     return cleaned
 
 
 def check_decision_reason(*, decision: str, reason: str | None) -> str | None:
-    """The stripped reason to record; a rejection must say why, an approval may."""
-    cleaned = (reason or "").strip()
-    if decision != "reject" and not cleaned:
-        return None
-    if decision == "reject" and len(cleaned) < REASON_MIN_LENGTH:
-        raise ReasonRequired(
-            f"驳回须说明原因（至少 {REASON_MIN_LENGTH} 个字） / "
-            f"A rejection needs a reason of at least {REASON_MIN_LENGTH} characters"
-        )
-    if len(cleaned) > REASON_MAX_LENGTH:
-        raise ReasonTooLong(
-            f"原因最多 {REASON_MAX_LENGTH} 个字 / The reason may have at most {REASON_MAX_LENGTH} characters"
-        )
-    return cleaned
+    """The cleaned reason to record; a rejection must say why, an approval may."""
+    return clean_reason(value=reason, purpose="lookup_rejection", required=decision == "reject")
 
 
 # ---- decisions ----------------------------------------------------------------------------

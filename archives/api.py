@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
@@ -20,10 +19,7 @@ from archives import attachments, departure, disposal, documents, fixity, handov
 from crm.context import AppContext, Origin
 from crm.http_errors import NO_STORE
 from crm.staff.access import Actor
-
-
-def _pdf(filename: str, pdf: bytes) -> Response[bytes]:
-    return _download(filename, "application/pdf", pdf)
+from crm.web.downloads import file_response
 
 
 @dataclass
@@ -32,15 +28,6 @@ class AttachmentUpload:
 
     file: UploadFile
     kind: str = ""
-
-
-def _download(name: str, media_type: str, data: bytes) -> Response[bytes]:
-    # RFC 6266 / 5987: the stored (possibly Chinese) file name, safely encoded.
-    return Response(
-        content=data, media_type=media_type,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store",
-                 "X-Content-Type-Options": "nosniff"},
-    )
 
 
 class AttachmentController(Controller):
@@ -71,7 +58,7 @@ class AttachmentController(Controller):
     ) -> Response[bytes]:
         meta, content = await attachments.download_contract_file(ctx=ctx, actor=actor, contract_no=contract_no,
                                                                  file_id=file_id, origin=origin)
-        return _download(meta.filename, meta.media_type, content)
+        return file_response(content=content, filename=meta.filename, media_type=meta.media_type)
 
 
 # Ids are database integers: anything beyond them is simply not found, never an overflow.
@@ -101,7 +88,7 @@ class HandoverController(Controller):
     @get("/{batch_id:int}/list.pdf", media_type="application/pdf")
     async def list_pdf(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> Response[bytes]:
         number, pdf = await documents.handover_list_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
-        return _pdf(f"handover-{number}.pdf", pdf)
+        return file_response(content=pdf, filename=f"handover-{number}.pdf")
 
     @post("/{batch_id:int}/accept", status_code=HTTP_200_OK)
     async def accept(self, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID) -> schemas.Handover:
@@ -145,7 +132,8 @@ class ArchiveController(Controller):
     async def catalogue(
         self, ctx: AppContext, actor: Actor, year: int = Parameter(query="year", ge=1900, le=2200)
     ) -> Response[bytes]:
-        return _pdf(f"catalogue-{year}.pdf", await documents.catalogue_pdf(ctx=ctx, actor=actor, year=year))
+        pdf = await documents.catalogue_pdf(ctx=ctx, actor=actor, year=year)
+        return file_response(content=pdf, filename=f"catalogue-{year}.pdf")
 
     @post("/search", status_code=HTTP_200_OK)
     async def search_by_body(self, data: schemas.ArchiveSearch, ctx: AppContext, actor: Actor) -> schemas.ArchivePage:
@@ -176,7 +164,7 @@ class ArchiveController(Controller):
     @get("/{archive_no:str}/record.pdf", media_type="application/pdf")
     async def record_pdf(self, archive_no: str, ctx: AppContext, actor: Actor, origin: Origin) -> Response[bytes]:
         number, pdf = await documents.record_pdf(ctx=ctx, actor=actor, archive_no=archive_no, origin=origin)
-        return _pdf(f"archive-{number}.pdf", pdf)
+        return file_response(content=pdf, filename=f"archive-{number}.pdf")
 
     @get("/{archive_no:str}/files/{file_id:str}", media_type="application/octet-stream")
     async def download(
@@ -184,7 +172,7 @@ class ArchiveController(Controller):
     ) -> Response[bytes]:
         meta, content = await records.download_file(ctx=ctx, actor=actor, archive_no=archive_no, file_id=file_id,
                                                     origin=origin)
-        return _download(meta.filename, meta.media_type, content)
+        return file_response(content=content, filename=meta.filename, media_type=meta.media_type)
 
 
 REQUEST_ID = Parameter(ge=1, le=2**31 - 1)
@@ -215,7 +203,7 @@ class AccessRequestController(Controller):
         end: dt.date = Parameter(query="to"),
     ) -> Response[bytes]:
         pdf = await documents.lookup_register_pdf(ctx=ctx, actor=actor, start=start, end=end)
-        return _pdf(f"lookup-register-{start}-{end}.pdf", pdf)
+        return file_response(content=pdf, filename=f"lookup-register-{start}-{end}.pdf")
 
     @get("/{request_id:int}")
     async def get_request(self, ctx: AppContext, actor: Actor, request_id: int = REQUEST_ID) -> schemas.AccessRequestOut:
@@ -253,7 +241,7 @@ class DisposalController(Controller):
     @get("/{batch_id:int}/register.pdf", media_type="application/pdf")
     async def register_pdf(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> Response[bytes]:
         number, pdf = await documents.destruction_register_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
-        return _pdf(f"destruction-{number}.pdf", pdf)
+        return file_response(content=pdf, filename=f"destruction-{number}.pdf")
 
     @post("/{batch_id:int}/decisions", status_code=HTTP_200_OK)
     async def decide(
@@ -288,7 +276,8 @@ class DepartureController(Controller):
 
     @get("/{username:str}/departure/list.pdf", media_type="application/pdf")
     async def list_pdf(self, username: str, ctx: AppContext, actor: Actor) -> Response[bytes]:
-        return _pdf(f"departure-{username}.pdf", await departure.departure_list_pdf(ctx=ctx, actor=actor, username=username))
+        pdf = await departure.departure_list_pdf(ctx=ctx, actor=actor, username=username)
+        return file_response(content=pdf, filename=f"departure-{username}.pdf")
 
 
 CONTROLLERS = [

@@ -17,7 +17,7 @@ from archives.storage import blob_store
 from archives.tables import ArchiveFile
 from contracts.loading import load_for_scope
 from crm import db
-from crm.accounts.service import label
+from crm.common.labels import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound

@@ -16,18 +16,18 @@ import datetime as dt
 from typing import Any
 
 from archives.tables import AccessRequest
+from contracts import reassignment
 from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
-from contracts.tables import ApprovalStep, Contract
 from crm import db
+from crm.accounts import directory as customers
 from crm.accounts.lifecycle import STATUS_LABELS as CUSTOMER_STATUS_LABELS
-from crm.accounts.tables import Customer
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.staff.access import Actor, require
 from crm.staff.admin import deactivate
+from crm.staff import directory as staff_directory
 from crm.staff.roles import ROLE_LABELS
-from crm.staff.tables import Staff
 from crm.local_time import local_text as _local
 from reports.departure_list import (
     BorrowedArchiveLine,
@@ -37,9 +37,6 @@ from reports.departure_list import (
     PendingApprovalLine,
     render_departure_list,
 )
-
-OPEN_CONTRACT_STATUSES = ("draft", "pending_approval", "approved", "signed", "active")
-
 
 class StaffNotFound(NotFound):
     code = "staff.not_found"
@@ -54,38 +51,31 @@ class AlreadyLeft(Conflict):
 
 
 async def _person(username: str, *, field: str) -> dict[str, Any]:
-    row = await Staff.select(*Staff.all_columns(), Staff.branch.code).where(Staff.username == (username or "").strip()).first()
+    row = await staff_directory.staff_by_username(username=(username or "").strip())
     if row is None:
         raise StaffNotFound(f"员工 {username} 不存在 / Staff {username} not found", field=field)
     return row
 
 
 async def _open_work(leaving: dict[str, Any], now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
-    customers = await Customer.select(Customer.id, Customer.account_no, Customer.name, Customer.status).where(
-        (Customer.created_by == leaving["id"]) & (Customer.status != "closed")).order_by(Customer.id)
-    contracts = await Contract.select(
-        Contract.id, Contract.contract_no, Contract.status, Contract.customer.name).where(
-        (Contract.drafted_by == leaving["id"]) & Contract.status.is_in(list(OPEN_CONTRACT_STATUSES))).order_by(Contract.id)
-    steps = ApprovalStep.select(
-        ApprovalStep.seq, ApprovalStep.role, ApprovalStep.pending_since, ApprovalStep.contract.contract_no,
-    ).where((ApprovalStep.role == leaving["role"]) & (ApprovalStep.status == "pending"))
-    if not leaving["all_branches"]:
-        steps = steps.where(ApprovalStep.branch == leaving["branch"])
+    steps = await reassignment.pending_steps_for_role(
+        role=leaving["role"], branch_id=None if leaving["all_branches"] else leaving["branch"])
     grants = await AccessRequest.select(
         AccessRequest.id, AccessRequest.request_no, AccessRequest.valid_until, AccessRequest.record.archive_no).where(
         (AccessRequest.requester == leaving["id"]) & (AccessRequest.status == "approved")
         & (AccessRequest.valid_until > now)).order_by(AccessRequest.id)
-    return {"customers": customers, "contracts": contracts, "approvals": await steps.order_by(ApprovalStep.pending_since),
-            "borrowed": grants}
+    return {"customers": await customers.open_customers_of(staff_id=leaving["id"]),
+            "contracts": await reassignment.open_contracts_drafted_by(staff_id=leaving["id"]),
+            "approvals": steps, "borrowed": grants}
 
 
 def _summary(work: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, str]]]:
     """The lists as plain text values, for the audit event and the PDF."""
     return {
         "customers": [{"account_no": c["account_no"], "name": c["name"], "status": c["status"]} for c in work["customers"]],
-        "contracts": [{"contract_no": c["contract_no"], "status": c["status"], "customer": c["customer.name"]}
+        "contracts": [{"contract_no": c["contract_no"], "status": c["status"], "customer": c["customer_name"]}
                       for c in work["contracts"]],
-        "approvals": [{"contract_no": s["contract.contract_no"], "step": str(s["seq"]), "role": s["role"],
+        "approvals": [{"contract_no": s["contract_no"], "step": str(s["seq"]), "role": s["role"],
                        "since": s["pending_since"].isoformat() if s["pending_since"] else ""} for s in work["approvals"]],
         "borrowed": [{"archive_no": g["record.archive_no"], "request_no": g["request_no"],
                       "valid_until": g["valid_until"].isoformat()} for g in work["borrowed"]],
@@ -108,9 +98,7 @@ async def _last_departure(username: str) -> dict[str, Any] | None:
 async def departure_overview(*, ctx: AppContext, actor: Actor) -> dict[str, Any]:
     """离职交接 start page: everyone on the staff, in work first, and the handovers already done."""
     require(actor, "staff.departure")
-    staff = await Staff.select(
-        Staff.username, Staff.display_name, Staff.role, Staff.active, Staff.disabled_at, Staff.branch.name,
-    ).order_by(Staff.active, ascending=False).order_by(Staff.branch).order_by(Staff.role).order_by(Staff.username)
+    staff = await staff_directory.staff_overview()
     done = [{"username": e["target"], "successor": e["details"]["successor"], "by": e["actor"],
              "at": e["occurred_at"]} for e in await audit.recorded(action="staff.departure", limit=50)]
     return {"staff": staff, "done": done}
@@ -127,9 +115,7 @@ async def prepare_departure(*, ctx: AppContext, actor: Actor, username: str) -> 
     """One person's departure page: who they are, what they would hand over, to whom it may go, what was done."""
     require(actor, "staff.departure")
     leaving = await _person(username, field="username")
-    successors = await Staff.select(Staff.username, Staff.display_name, Staff.branch.name).where(
-        (Staff.role == leaving["role"]) & (Staff.active == True) & (Staff.id != leaving["id"])  # noqa: E712
-    ).order_by(Staff.username)
+    successors = await staff_directory.active_colleagues(role=leaving["role"], excluding_staff_id=leaving["id"])
     event = await _last_departure(leaving["username"])
     handed_over = None
     if event is not None:
@@ -163,11 +149,9 @@ async def depart(*, ctx: AppContext, actor: Actor, username: str, successor: str
             )
         work = await _open_work(leaving, now)
         summary = _summary(work)
-        await Customer.update({Customer.created_by: heir["id"]}).where(
-            Customer.id.is_in([c["id"] for c in work["customers"]] or [0]))
-        contract_ids = [c["id"] for c in work["contracts"]] or [0]
-        await Contract.update({Contract.drafted_by: heir["id"]}).where(Contract.id.is_in(contract_ids))
-        await ApprovalStep.update({ApprovalStep.drafter: heir["id"]}).where(ApprovalStep.contract.is_in(contract_ids))
+        # The same rules that listed the work (in this transaction) decide what moves.
+        await customers.reassign_customers(from_staff_id=leaving["id"], to_staff_id=heir["id"])
+        await reassignment.reassign_drafter(from_staff_id=leaving["id"], to_staff_id=heir["id"])
         await AccessRequest.update({AccessRequest.valid_until: now}).where(
             AccessRequest.id.is_in([g["id"] for g in work["borrowed"]] or [0]))
         await deactivate(staff_id=leaving["id"], now=now)

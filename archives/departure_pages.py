@@ -13,12 +13,13 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from archives import departure
-from archives.pages import page_labels, pdf_download
+from archives.pages import page_labels
 from crm.accounts.lifecycle import STATUS_LABELS as CUSTOMER_STATUS_LABELS
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.http_errors import status_for
 from crm.staff.access import Actor
+from crm.web.downloads import file_response
 from crm.web.render import NavEntry, field_errors, form_values, render, see_other
 
 NAV = (NavEntry(key="nav.departures", href="/departures", capability="staff.departure"),)
@@ -79,7 +80,7 @@ async def confirm_departure(
 @get("/departures/{username:str}/list.pdf", include_in_schema=False)
 async def departure_list_pdf(ctx: AppContext, actor: Actor, username: str) -> Response[bytes]:
     pdf = await departure.departure_list_pdf(ctx=ctx, actor=actor, username=username)
-    return pdf_download(f"departure-{username}.pdf", pdf)
+    return file_response(content=pdf, filename=f"departure-{username}.pdf")
 
 
 ROUTES = [departures_page, departure_page, confirm_departure, departure_list_pdf]

@@ -13,18 +13,18 @@ from typing import Any
 
 from archives import disposal_rules, schemas
 from archives.counters import next_value
-from archives.records import load_record
+from archives.records import due_for_disposal, load_record
 from archives.retention import check_disposable, disposal_due_date
 from archives.storage import blob_store
 from archives.tables import ArchiveFile, ArchiveRecord, DisposalBatch, DisposalItem
 from crm import db
-from crm.accounts.customer_rules import FieldError, InvalidFields
-from crm.accounts.service import label
+from crm.common.fields import FieldError, InvalidFields
+from crm.common.labels import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound
+from crm.staff import directory as staff_directory
 from crm.staff.access import Actor, require
-from crm.staff.tables import Staff
 
 
 class DisposalNotFound(NotFound):
@@ -84,10 +84,7 @@ async def propose(
 ) -> schemas.Disposal:
     """鉴定销毁: only records past their retention, never permanent ones, each in one batch at most."""
     require(actor, "archive.dispose")
-    cleaned = (reason or "").strip()
-    if not 2 <= len(cleaned) <= 500:
-        raise InvalidFields([FieldError("disposal.reason_required",
-                                        "请填写销毁鉴定意见(2–500 字) / State the appraisal (2–500 characters)", "reason")])
+    cleaned = disposal_rules.check_appraisal(reason=reason)
     if not archive_nos:
         raise InvalidFields([FieldError("disposal.empty", "请选择要销毁的档案 / Choose the archives to destroy",
                                         "archive_nos")])
@@ -161,6 +158,41 @@ async def list_disposals(
     ) for r in rows]
 
 
+# What each side of a disposal waits for: the general manager decides proposed batches, the
+# archivist carries out approved ones.
+_WAITING_STATUS = {"archive.dispose.approve": "proposed", "archive.dispose": "approved"}
+# Still open: a record in one of these cannot be proposed again (AlreadyInDisposal).
+_OPEN_STATUSES = ("proposed", "approved")
+
+
+def _waiting_status(actor: Actor) -> str | None:
+    return next((s for cap, s in _WAITING_STATUS.items() if cap in actor.capabilities), None)
+
+
+def waiting_count_query(*, actor: Actor):
+    """The 销毁 badge: the batches waiting for the reader's side, as a query for crm.db.counts."""
+    status = _waiting_status(actor)
+    return None if status is None else DisposalBatch.count().where(DisposalBatch.status == status)
+
+
+async def disposal_overview(*, ctx: AppContext, actor: Actor) -> schemas.DisposalOverview:
+    """销毁鉴定 / 销毁审批: the batches waiting for the reader, every batch and, for who proposes, the
+    due records with the open batch holding each; a fixed number of queries however many batches.
+    """
+    batches = await list_disposals(ctx=ctx, actor=actor)
+    status = _waiting_status(actor)
+    due: list[schemas.DisposalDue] = []
+    if "archive.dispose" in actor.capabilities:
+        records = await due_for_disposal(ctx=ctx, actor=actor)
+        held = {r["record.archive_no"]: r["batch.batch_no"] for r in await DisposalItem.select(
+            DisposalItem.record.archive_no, DisposalItem.batch.batch_no,
+        ).where(DisposalItem.record.archive_no.is_in([r.archive_no for r in records] or [""])
+                & DisposalItem.batch.status.is_in(list(_OPEN_STATUSES)))}
+        due = [schemas.DisposalDue(record=r, due_date=disposal_due_date(retention=r.retention, archive_year=r.year),
+                                   held_in=held.get(r.archive_no)) for r in records]
+    return schemas.DisposalOverview(waiting=[b for b in batches if b.status == status], batches=batches, due=due)
+
+
 async def decide(
     *, ctx: AppContext, actor: Actor, batch_id: int, decision: str, reason: str | None, origin: Origin
 ) -> schemas.Disposal:
@@ -169,9 +201,10 @@ async def decide(
     async with db.unit_of_work(ctx.engine):
         row = await _load(ctx, batch_id, lock=True)
         status = disposal_rules.decide(status=row["status"], actor_role=actor.role, decision=decision, reason=reason)
+        cleaned = disposal_rules.check_decision_reason(decision=decision, reason=reason)
         await DisposalBatch.update({
             DisposalBatch.status: status, DisposalBatch.decided_by: actor.staff_id, DisposalBatch.decided_at: now,
-            DisposalBatch.decision_reason: disposal_rules.check_decision_reason(decision=decision, reason=reason),
+            DisposalBatch.decision_reason: cleaned,
         }).where(DisposalBatch.id == batch_id)
         await audit.append(ctx=ctx, action="archive.disposal_decision", actor=actor.username, origin=origin,
                            target=row["batch_no"], details={"decision": decision, "status": status})
@@ -187,8 +220,7 @@ async def execute(
     async with db.unit_of_work(ctx.engine):
         row = await _load(ctx, batch_id, lock=True)
         names = disposal_rules.check_execute(status=row["status"], executor_username=actor.username, witnesses=witnesses)
-        known = {r["username"] for r in await Staff.select(Staff.username).where(
-            Staff.username.is_in(list(names)) & (Staff.active == True))}  # noqa: E712 (a SQL comparison)
+        known = await staff_directory.active_usernames(usernames=names)
         unknown = [n for n in names if n not in known]
         if unknown:
             raise UnknownWitness([FieldError("disposal.unknown_witness",

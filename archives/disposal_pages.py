@@ -23,39 +23,26 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from archives import disposal, documents, fixity, records, schemas
+from archives import disposal, documents, fixity, schemas
 from archives.disposal_rules import DISPOSAL_STATUS_LABELS, MIN_WITNESSES
-from archives.pages import id_in_range, page_labels, pdf_download
-from archives.retention import disposal_due_date
+from archives.pages import id_in_range, page_labels
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput
 from crm.http_errors import status_for
 from crm.staff.access import Actor
+from crm.web.downloads import file_response
 from crm.web.render import NavEntry, field_errors, form_list, form_values, render, see_other
 
-# What each side of a disposal waits for: the general manager decides proposed batches, the
-# archivist carries out approved ones.
-_WAITING_STATUS = {"archive.dispose.approve": "proposed", "archive.dispose": "approved"}
-# Still open: a record in one of these cannot be proposed again (disposal.AlreadyInDisposal).
-_OPEN_STATUSES = ("proposed", "approved")
 # One input more than the minimum: everyone who watched signs the register.
 _WITNESS_INPUTS = MIN_WITNESSES + 1
-
-
-def _waiting_status(actor: Actor) -> str | None:
-    return next((s for cap, s in _WAITING_STATUS.items() if cap in actor.capabilities), None)
-
-
-async def disposals_waiting(*, ctx: AppContext, actor: Actor) -> int:
-    status = _waiting_status(actor)
-    return len(await disposal.list_disposals(ctx=ctx, actor=actor, status=status)) if status else 0
 
 
 NAV = (
     # One link per address (crm.web.render.navigation): the approver's name where both could apply.
     NavEntry(key="nav.disposals_approve", href="/disposals", capability="archive.dispose.approve",
-             badge=disposals_waiting),
-    NavEntry(key="nav.disposals", href="/disposals", capability="archive.dispose", badge=disposals_waiting),
+             badge=disposal.waiting_count_query),
+    NavEntry(key="nav.disposals", href="/disposals", capability="archive.dispose",
+             badge=disposal.waiting_count_query),
     NavEntry(key="nav.fixity", href="/fixity", capability="archive.fixity"),
 )
 
@@ -71,29 +58,15 @@ def disposal_href(batch_id: int) -> str:
 # ---- 销毁鉴定: the due list, the proposal, the batches -------------------------------------------
 
 
-async def _due_rows(ctx: AppContext, actor: Actor, batches: list[schemas.DisposalSummary]) -> list[dict[str, Any]]:
-    """The due records, each with its due date and the open batch already holding it, if any."""
-    held: dict[str, str] = {}
-    for summary in batches:
-        if summary.status in _OPEN_STATUSES:
-            batch = await disposal.get_disposal(ctx=ctx, actor=actor, batch_id=summary.id)
-            held.update({r.archive_no: batch.batch_no for r in batch.records})
-    return [{"r": r, "due": disposal_due_date(retention=r.retention, archive_year=r.year),
-             "held_in": held.get(r.archive_no)}
-            for r in await records.due_for_disposal(ctx=ctx, actor=actor)]
-
-
 async def _disposals_page(
     request: Request, ctx: AppContext, actor: Actor, *, status: int = 200, errors: dict[str, str] | None = None,
     chosen: list[str] | None = None, reason: str = "",
 ) -> Template:
-    batches = await disposal.list_disposals(ctx=ctx, actor=actor)
-    can_propose = "archive.dispose" in actor.capabilities
-    waiting_status = _waiting_status(actor)
+    overview = await disposal.disposal_overview(ctx=ctx, actor=actor)
     return await render(
         request, "archives/disposals.html", actor=actor, status=status, page_path="/disposals",
-        can_propose=can_propose, due=await _due_rows(ctx, actor, batches) if can_propose else [],
-        waiting=[b for b in batches if b.status == waiting_status], batches=batches,
+        can_propose="archive.dispose" in actor.capabilities, due=overview.due,
+        waiting=overview.waiting, batches=overview.batches,
         errors=errors or {}, chosen=set(chosen or ()), reason=reason, disposal_href=disposal_href,
         **_page_labels(),
     )
@@ -183,7 +156,7 @@ async def execute_disposal(
 @get("/disposals/{batch_id:int}/register.pdf", include_in_schema=False)
 async def destruction_register_pdf(ctx: AppContext, actor: Actor, batch_id: int) -> Response[bytes]:
     number, pdf = await documents.destruction_register_pdf(ctx=ctx, actor=actor, batch_id=_disposal_id(batch_id))
-    return pdf_download(f"destruction-{number}.pdf", pdf)
+    return file_response(content=pdf, filename=f"destruction-{number}.pdf")
 
 
 # ---- 完整性检查 ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from crm.common.reasons import clean_reason
 from crm.errors import Conflict, InvalidInput, PermissionDenied
 from crm.staff.roles import ROLE_LABELS
 
@@ -20,16 +21,13 @@ __all__ = [
     "DISPOSAL_STATUSES",
     "DISPOSAL_STATUS_LABELS",
     "MIN_WITNESSES",
-    "REASON_MAX_LENGTH",
-    "REASON_MIN_LENGTH",
     "AlreadyDecided",
     "NotApproved",
-    "ReasonRequired",
-    "ReasonTooLong",
     "UnknownDecision",
     "WitnessIsExecutor",
     "WitnessesRequired",
     "WrongRole",
+    "check_appraisal",
     "check_decision_reason",
     "check_execute",
     "decide",
@@ -47,7 +45,6 @@ DISPOSAL_STATUS_LABELS: dict[str, tuple[str, str]] = {
 DECISIONS = ("approve", "reject")
 APPROVER_ROLE = "general_manager"
 MIN_WITNESSES = 2
-REASON_MIN_LENGTH, REASON_MAX_LENGTH = 2, 500
 
 
 class UnknownDecision(InvalidInput):
@@ -63,20 +60,6 @@ class WrongRole(PermissionDenied):
 
 class AlreadyDecided(Conflict):
     code = "disposal.already_decided"
-
-
-class ReasonRequired(InvalidInput):
-    code = "disposal.reason_required"
-
-    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
-
-
-class ReasonTooLong(InvalidInput):
-    code = "disposal.reason_too_long"
-
-    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
 
 
 class NotApproved(Conflict):
@@ -103,21 +86,14 @@ def _status(status: str) -> tuple[str, str]:
     return DISPOSAL_STATUS_LABELS[status]
 
 
+def check_appraisal(*, reason: str | None) -> str:
+    """The cleaned appraisal (鉴定意见): the destruction register keeps why each batch was proposed."""
+    return clean_reason(value=reason, purpose="disposal_appraisal")
+
+
 def check_decision_reason(*, decision: str, reason: str | None) -> str | None:
-    """The stripped reason to record; a rejection must tell the archivist why."""
-    cleaned = (reason or "").strip()
-    if decision != "reject" and not cleaned:
-        return None
-    if decision == "reject" and len(cleaned) < REASON_MIN_LENGTH:
-        raise ReasonRequired(
-            f"驳回须说明原因（至少 {REASON_MIN_LENGTH} 个字） / "
-            f"A rejection needs a reason of at least {REASON_MIN_LENGTH} characters"
-        )
-    if len(cleaned) > REASON_MAX_LENGTH:
-        raise ReasonTooLong(
-            f"原因最多 {REASON_MAX_LENGTH} 个字 / The reason may have at most {REASON_MAX_LENGTH} characters"
-        )
-    return cleaned
+    """The cleaned reason to record; a rejection must tell the archivist why."""
+    return clean_reason(value=reason, purpose="disposal_rejection", required=decision == "reject")
 
 
 def decide(*, status: str, actor_role: str, decision: str, reason: str | None) -> str:

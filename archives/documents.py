@@ -17,12 +17,12 @@ from archives.materials import KIND_LABELS
 from archives.retention import RETENTION_LABELS
 from archives.access_rules import REQUEST_STATUS_LABELS
 from archives.tables import AccessLog, AccessRequest, ArchiveFile, ArchiveRecord
-from contracts.fees import format_yuan
+from crm.common.money import format_yuan
 from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
 from contracts import service as contract_service
 from contracts.lifecycle import DECISION_LABELS
 from crm import db
-from crm.accounts.service import label
+from crm.common.labels import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import InvalidInput

@@ -13,6 +13,7 @@ from archives.blobstore import BlobMissing, BlobStoreError
 from archives.file_crypto import FileChanged, FileUnreadable, open_file
 from archives.storage import blob_store
 from archives.tables import ArchiveFile, ArchiveRecord
+from contracts import archiving as contracts
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor, require
@@ -32,7 +33,7 @@ async def run_fixity_check(
     found: list[tuple[dict, str]] = []
     checked, last_id = 0, 0
     while True:
-        rows = await ArchiveFile.select(*ArchiveFile.all_columns(), ArchiveFile.contract.contract_no).where(
+        rows = await ArchiveFile.select(*ArchiveFile.all_columns()).where(
             live & (ArchiveFile.id > last_id)).order_by(ArchiveFile.id).limit(_BATCH)
         if not rows:
             break
@@ -53,14 +54,16 @@ async def run_fixity_check(
             checked += 1
             if progress:
                 progress(checked, total)
-    # Archive numbers only for the files with a problem: a dict of every record would cost
-    # seconds at a million records before the first file is read.
+    # Archive and contract numbers only for the files with a problem: a dict of every record
+    # would cost seconds at a million records before the first file is read.
     numbers = {r["contract"]: r["archive_no"] for r in await ArchiveRecord.select(
         ArchiveRecord.contract, ArchiveRecord.archive_no).where(
         ArchiveRecord.contract.is_in([row["contract"] for row, _ in found] or [0]))}
+    labels = await contracts.contract_labels(contract_ids=[row["contract"] for row, _ in found])
     problems = [
         schemas.FixityProblem(file_id=row["file_id"], archive_no=numbers.get(row["contract"]),
-                              contract_no=row["contract.contract_no"], filename=row["filename"], problem=problem)
+                              contract_no=labels[row["contract"]]["contract_no"], filename=row["filename"],
+                              problem=problem)
         for row, problem in found
     ]
     finished = ctx.now()

@@ -22,8 +22,8 @@ from archives.materials import REQUIRED_MATERIALS
 from archives.tables import HandoverBatch
 from contracts import document, ledger, pricing, service
 from contracts import schemas as contract_schemas
-from contracts.fixtures import TERMS_INSTALL, demo_actor, demo_customers, installation_draft
-from contracts.tables import Contract
+from contracts import archiving as contract_archiving
+from contracts.fixtures import TERMS_INSTALL, demo_actor, demo_customers, has_contracts, installation_draft
 from crm.clock import FixedClock
 from crm.context import CLI, AppContext
 from crm.staff.access import Actor
@@ -64,7 +64,7 @@ async def _upload_materials(ctx: AppContext, desk: Actor, contract_no: str, cont
 
 async def load_demo(*, ctx: AppContext, folder: Path) -> dict[str, int]:
     """Idempotent: only into a database with contracts and no handover yet."""
-    if await HandoverBatch.count() or not await Contract.count():
+    if await HandoverBatch.count() or not await has_contracts():
         return {"archive records": 0, "handover batches": 0}
     desk, archivist, finance = await demo_actor("frontdesk"), await demo_actor("archivist"), await demo_actor("finance")
     now = ctx.now()
@@ -110,10 +110,9 @@ async def load_demo(*, ctx: AppContext, folder: Path) -> dict[str, int]:
     filed += len(await file([alarm], handed=at(old + dt.timedelta(days=20)), accepted=at(old + dt.timedelta(days=21))))
 
     # Ten days ago: the contracts demo's fulfilled and terminated installations, filed together.
-    finished = await Contract.select(Contract.contract_no, Contract.contract_type.code).where(
-        Contract.status.is_in(["fulfilled", "terminated"]) & (Contract.branch.code == "DC")).order_by(Contract.id)
+    finished = await contract_archiving.finished_contracts(branch_id=desk.branch_id)
     for row in finished:
-        await _upload_materials(days_ago(12), desk, row["contract_no"], row["contract_type.code"])
+        await _upload_materials(days_ago(12), desk, row["contract_no"], row["type"])
     numbers = await file([r["contract_no"] for r in finished], handed=days_ago(10), accepted=days_ago(9))
     filed += len(numbers)
     if numbers:

@@ -15,6 +15,7 @@ from archives import schemas
 from archives.attachments import files_of
 from archives.counters import next_value
 from archives.handover_rules import (
+    ARCHIVABLE_CONTRACT_STATUSES,
     HANDOVER_STATUS_LABELS,
     check_archivable,
     check_batch,
@@ -24,11 +25,12 @@ from archives.handover_rules import (
 from archives.materials import missing_materials
 from archives.numbering import ArchiveNumber, counter_key
 from archives.retention import retention_for
-from archives.tables import ArchiveRecord, HandoverBatch, HandoverItem
+from archives.tables import ArchiveFile, ArchiveRecord, HandoverBatch, HandoverItem
+from contracts import service as contracts_service
+from contracts import archiving
 from contracts.loading import load_for_scope
-from contracts.tables import Contract
 from crm import db
-from crm.accounts.service import label
+from crm.common.labels import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound
@@ -133,13 +135,7 @@ async def _load_batch(ctx: AppContext, actor: Actor, batch_id: int, *, lock: boo
 async def _batch_contracts(batch_id: int) -> list[dict[str, Any]]:
     rows = await HandoverItem.select(HandoverItem.contract, HandoverItem.seq).where(
         HandoverItem.batch == batch_id).order_by(HandoverItem.seq)
-    ids = [r["contract"] for r in rows]
-    contracts = await Contract.select(
-        *Contract.all_columns(), Contract.contract_type.code, Contract.contract_type.name_zh,
-        Contract.customer.account_no, Contract.customer.name, Contract.branch.code,
-    ).where(Contract.id.is_in(ids or [0]))
-    by_id = {c["id"]: c for c in contracts}
-    return [by_id[i] for i in ids]
+    return await archiving.contracts_by_id(contract_ids=[r["contract"] for r in rows])
 
 
 async def get_handover(*, ctx: AppContext, actor: Actor, batch_id: int) -> schemas.Handover:
@@ -176,7 +172,7 @@ async def list_handovers(*, ctx: AppContext, actor: Actor, status: str | None = 
         require(actor, "archive.handover")
     query = HandoverBatch.select(
         HandoverBatch.id, HandoverBatch.batch_no, HandoverBatch.branch.code, HandoverBatch.status,
-        HandoverBatch.submitted_by.username, HandoverBatch.submitted_at,
+        HandoverBatch.submitted_by.username, HandoverBatch.submitted_at, HandoverBatch.return_reason,
     )
     if not actor.all_branches:
         query = query.where(HandoverBatch.branch == actor.branch_id)
@@ -191,8 +187,59 @@ async def list_handovers(*, ctx: AppContext, actor: Actor, status: str | None = 
     return [schemas.HandoverSummary(
         id=r["id"], batch_no=r["batch_no"], branch=r["branch.code"], status=r["status"],
         status_label=label(HANDOVER_STATUS_LABELS.get(r["status"])), contracts=counts.get(r["id"], 0),
-        submitted_by=r["submitted_by.username"], submitted_at=r["submitted_at"],
+        submitted_by=r["submitted_by.username"], submitted_at=r["submitted_at"], return_reason=r["return_reason"],
     ) for r in rows]
+
+
+def submitted_count_query(*, actor: Actor):
+    """The archivist's badge: submitted batches of the reader's scope, as a query for crm.db.counts.
+
+    None for readers who receive no handovers: nothing waits for them.
+    """
+    if "archive.receive" not in actor.capabilities:
+        return None
+    query = HandoverBatch.count().where(HandoverBatch.status == "submitted")
+    if not actor.all_branches:
+        query = query.where(HandoverBatch.branch == actor.branch_id)
+    return query
+
+
+async def handover_candidates(*, ctx: AppContext, actor: Actor) -> list[schemas.HandoverCandidate]:
+    """The scope's fulfilled or terminated contracts not in an open batch, with what each still lacks.
+
+    The newest page of each status (contracts.service.list_contracts: 50 each), which is what
+    a counter hands over at a time; the batches and the files of all of them are one query
+    each, however many there are.
+    """
+    require(actor, "archive.handover")
+    async with db.read_only(ctx.engine):
+        found = [item for status in ARCHIVABLE_CONTRACT_STATUSES
+                 for item in (await contracts_service.list_contracts(ctx=ctx, actor=actor, status=status)).items]
+        ids = await archiving.contract_ids_by_number(contract_nos=[c.contract_no for c in found])
+        numbers = {contract_id: no for no, contract_id in ids.items()}
+        held = {numbers[contract_id] for contract_id in await _open_batches_holding(list(numbers))}
+        files = await ArchiveFile.select(ArchiveFile.contract, ArchiveFile.kind, ArchiveFile.destroyed_at).where(
+            ArchiveFile.contract.is_in(list(numbers) or [0]))
+    counts: dict[str, int] = {}
+    present: dict[str, set[str]] = {}
+    for f in files:
+        no = numbers[f["contract"]]
+        counts[no] = counts.get(no, 0) + 1
+        if f["destroyed_at"] is None:
+            present.setdefault(no, set()).add(f["kind"])
+    return sorted((schemas.HandoverCandidate(
+        contract_no=c.contract_no, type=c.type, type_label=c.type_label, status=c.status, status_label=c.status_label,
+        account_no=c.account_no, customer_name=c.customer_name, files=counts.get(c.contract_no, 0),
+        missing_materials=list(missing_materials(contract_type=c.type,
+                                                 kinds_present=present.get(c.contract_no, set()))),
+    ) for c in found if c.contract_no not in held), key=lambda c: c.contract_no)
+
+
+async def handover_desk(*, ctx: AppContext, actor: Actor) -> schemas.HandoverDesk:
+    """移交归档: the candidates and the scope's batches, newest first (each with its return reason)."""
+    require(actor, "archive.handover")
+    return schemas.HandoverDesk(candidates=await handover_candidates(ctx=ctx, actor=actor),
+                                batches=list(reversed(await list_handovers(ctx=ctx, actor=actor))))
 
 
 def _record_year(contract: dict[str, Any]) -> int:
@@ -230,9 +277,8 @@ async def accept_handover(*, ctx: AppContext, actor: Actor, batch_id: int, origi
                 # needs the general manager too (R-AR-06).
                 restricted=contract["family"] == "take_or_pay", status="filed", accepted_by=actor.staff_id, accepted_at=now,
             ))
-            await Contract.update({Contract.status: "archived", Contract.version: Contract.version + 1,
-                                   Contract.updated_at: now}).where(Contract.id == contract["id"])
             numbers.append(str(number))
+        await archiving.mark_archived(contract_ids=[c["id"] for c in contracts], now=now)
         await HandoverBatch.update({HandoverBatch.status: "accepted", HandoverBatch.decided_by: actor.staff_id,
                                     HandoverBatch.decided_at: now}).where(HandoverBatch.id == batch_id)
         await audit.append(ctx=ctx, action="archive.accept", actor=actor.username, origin=origin,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
+from contracts.lifecycle import ARCHIVABLE_STATUSES, STATUS_LABELS as CONTRACT_STATUS_LABELS
+from crm.common.reasons import clean_reason
 from crm.errors import Conflict, InvalidInput
 
 __all__ = [
@@ -20,15 +21,11 @@ __all__ = [
     "HANDOVER_STATUS_LABELS",
     "MAX_BATCH",
     "MAX_CONTRACT_NO_LENGTH",
-    "REASON_MAX_LENGTH",
-    "REASON_MIN_LENGTH",
     "AlreadyArchived",
     "AlreadyDecided",
     "EmptyBatch",
     "InvalidContractNo",
     "NotArchivable",
-    "ReturnReasonRequired",
-    "ReturnReasonTooLong",
     "TooManyInBatch",
     "check_archivable",
     "check_batch",
@@ -44,12 +41,11 @@ HANDOVER_STATUS_LABELS: dict[str, tuple[str, str]] = {
     "returned": ("已退回", "Returned"),
 }
 
-ARCHIVABLE_CONTRACT_STATUSES = ("fulfilled", "terminated")
+# Contracts' own rule (contracts.lifecycle), which contracts.archiving.mark_archived enforces again.
+ARCHIVABLE_CONTRACT_STATUSES = ARCHIVABLE_STATUSES
 
 MAX_BATCH = 200
 MAX_CONTRACT_NO_LENGTH = 64
-REASON_MIN_LENGTH = 2
-REASON_MAX_LENGTH = 500
 
 
 class NotArchivable(Conflict):
@@ -64,20 +60,6 @@ class AlreadyArchived(NotArchivable):
 
 class AlreadyDecided(Conflict):
     code = "handover.already_decided"
-
-
-class ReturnReasonRequired(InvalidInput):
-    code = "handover.reason_required"
-
-    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
-
-
-class ReturnReasonTooLong(InvalidInput):
-    code = "handover.reason_too_long"
-
-    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
 
 
 class _BatchError(InvalidInput):
@@ -125,18 +107,8 @@ def check_decidable(*, status: str) -> None:
 
 
 def check_return_reason(*, reason: str | None) -> str:
-    """The stripped reason; the front desk must learn what to fix before handing over again."""
-    cleaned = (reason or "").strip()
-    if len(cleaned) < REASON_MIN_LENGTH:
-        raise ReturnReasonRequired(
-            f"退回须说明原因（至少 {REASON_MIN_LENGTH} 个字） / "
-            f"Returning a batch needs a reason of at least {REASON_MIN_LENGTH} characters"
-        )
-    if len(cleaned) > REASON_MAX_LENGTH:
-        raise ReturnReasonTooLong(
-            f"原因最多 {REASON_MAX_LENGTH} 个字 / The reason may have at most {REASON_MAX_LENGTH} characters"
-        )
-    return cleaned
+    """The cleaned reason; the front desk must learn what to fix before handing over again."""
+    return clean_reason(value=reason, purpose="handover_return")
 
 
 def check_batch(*, contract_nos: Sequence[str]) -> tuple[str, ...]:

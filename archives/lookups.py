@@ -12,7 +12,7 @@ from archives.counters import next_value
 from archives.records import load_record
 from archives.tables import AccessRequest
 from crm import db
-from crm.accounts.service import label
+from crm.common.labels import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import NotFound
@@ -99,20 +99,21 @@ async def decide_request(
         row = await _load(ctx, actor, request_id, lock=True)
         state = access_rules.decide(state=_state(row), actor_id=actor.staff_id, actor_role=actor.role,
                                     decision=decision, reason=reason)
+        cleaned = access_rules.check_decision_reason(decision=decision, reason=reason)
         changes: dict[Any, Any] = {AccessRequest.status: state.status}
         if state.archivist_id != row["archivist"]:
             changes.update({AccessRequest.archivist: actor.staff_id, AccessRequest.archivist_at: now})
         else:
             changes.update({AccessRequest.general_manager: actor.staff_id, AccessRequest.general_manager_at: now})
         if decision == "reject":
-            changes[AccessRequest.decision_reason] = access_rules.check_decision_reason(decision=decision, reason=reason)
+            changes[AccessRequest.decision_reason] = cleaned
         if state.status == "approved":
             changes[AccessRequest.valid_until] = access_rules.grant_until(approved_at=now, days=row["days"])
         await AccessRequest.update(changes).where(AccessRequest.id == request_id)
         await audit.append(ctx=ctx, action="archive.lookup_decision", actor=actor.username, origin=origin,
                            target=row["record.archive_no"],
                            details={"request_no": row["request_no"], "decision": decision, "status": state.status,
-                                    "reason": (reason or "").strip() or None})
+                                    "reason": cleaned})
     return await get_request(ctx=ctx, actor=actor, request_id=request_id)
 
 
@@ -132,3 +133,45 @@ async def list_requests(
         query = query.where(AccessRequest.status == status)
     rows = await query.order_by(AccessRequest.id, ascending=False).limit(200)
     return [_to_schema(r) for r in rows]
+
+
+def _waiting_for(actor: Actor):
+    """Where a request waits for the reader: pending at their role's step, in their scope, not their own.
+
+    The SQL form of access_rules.awaiting_role (the archivist's step until archivist_id is set,
+    then the general manager's for restricted records); one's own requests are decided by
+    others (access_rules.OwnRequest). None for roles no step waits for.
+    """
+    step = {
+        "archivist": AccessRequest.archivist.is_null(),
+        "general_manager": (AccessRequest.archivist.is_not_null() & (AccessRequest.restricted == True)  # noqa: E712
+                            & AccessRequest.general_manager.is_null()),
+    }.get(actor.role)
+    if step is None or not can(actor, "archive.access.decide"):
+        return None
+    where = (AccessRequest.status == "pending") & step & (AccessRequest.requester != actor.staff_id)
+    if not actor.all_branches:
+        where = where & (AccessRequest.record.branch == actor.branch_id)
+    return where
+
+
+def waiting_count_query(*, actor: Actor):
+    """The 查阅审批 badge: what waits for the reader (see _waiting_for), as a query for crm.db.counts."""
+    where = _waiting_for(actor)
+    return None if where is None else AccessRequest.count().where(where)
+
+
+async def decision_queue(*, ctx: AppContext, actor: Actor) -> schemas.LookupQueue:
+    """查阅审批: the requests waiting for the reader, oldest first, and the scope's newest others (100)."""
+    require(actor, "archive.access.decide")
+    where = _waiting_for(actor)
+    others = AccessRequest.select(*_COLUMNS)
+    if not actor.all_branches:
+        others = others.where(AccessRequest.record.branch == actor.branch_id)
+    async with db.read_only(ctx.engine):
+        waiting = [] if where is None else await AccessRequest.select(*_COLUMNS).where(where).order_by(
+            AccessRequest.id).limit(200)
+        newest = await others.order_by(AccessRequest.id, ascending=False).limit(200)
+    mine = {r["id"] for r in waiting}
+    return schemas.LookupQueue(to_decide=[_to_schema(r) for r in waiting],
+                               others=[_to_schema(r) for r in newest if r["id"] not in mine][:100])

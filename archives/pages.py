@@ -25,13 +25,12 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
-from archives import attachments, documents, handover, lookups, records, schemas
+from archives import attachments, documents, handover, lookups, records
 from archives.access_rules import REQUEST_STATUS_LABELS, GrantExpired, NoGrant
-from archives.handover_rules import ARCHIVABLE_CONTRACT_STATUSES, HANDOVER_STATUS_LABELS
+from archives.handover_rules import HANDOVER_STATUS_LABELS
 from archives.materials import ATTACHMENT_KINDS, KIND_LABELS, missing_materials
 from archives.retention import RETENTION_LABELS
 from contracts import pages as contract_pages
-from contracts import service as contracts
 from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -40,6 +39,7 @@ from crm.local_time import BEIJING
 from crm.staff.access import Actor, require
 from crm.staff.roles import ROLE_LABELS
 from crm.web import i18n
+from crm.web.downloads import file_response
 from crm.web.render import (
     NavEntry, field_errors, form_list, form_values, page_number, render, request_lang, see_other,
 )
@@ -66,44 +66,15 @@ def page_labels() -> dict[str, Any]:
     }
 
 
-def _download(meta: schemas.Attachment, data: bytes) -> Response[bytes]:
-    # RFC 6266 / 5987: the stored (possibly Chinese) file name, safely encoded.
-    return Response(
-        content=data, media_type=meta.media_type,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.filename)}",
-                 "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
-    )
-
-
-def pdf_download(filename: str, pdf: bytes) -> Response[bytes]:
-    return Response(
-        content=pdf, media_type="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"},
-    )
-
-
-# ---- badges ------------------------------------------------------------------------------------
-
-
-async def submitted_batches(*, ctx: AppContext, actor: Actor) -> int:
-    return len(await handover.list_handovers(ctx=ctx, actor=actor, status="submitted"))
-
-
-async def lookups_waiting(*, ctx: AppContext, actor: Actor) -> int:
-    return len(_waiting_for(actor, await lookups.list_requests(ctx=ctx, actor=actor)))
-
-
-def _waiting_for(actor: Actor, requests: list[schemas.AccessRequestOut]) -> list[schemas.AccessRequestOut]:
-    """The requests waiting for the reader's role, oldest first; one's own are decided by others."""
-    return [r for r in reversed(requests) if r.awaiting_role == actor.role and r.requester != actor.username]
-
-
+# The badges are the services' counts, answered together by one statement per page (crm.web.render).
 NAV = (
     NavEntry(key="nav.handover", href="/handover", capability="archive.handover"),
-    NavEntry(key="nav.handovers", href="/handovers", capability="archive.receive", badge=submitted_batches),
+    NavEntry(key="nav.handovers", href="/handovers", capability="archive.receive",
+             badge=handover.submitted_count_query),
     NavEntry(key="nav.archives", href="/archives", capability="archive.read"),
     NavEntry(key="nav.archives", href="/archives", capability="archive.request"),
-    NavEntry(key="nav.lookups", href="/lookups", capability="archive.access.decide", badge=lookups_waiting),
+    NavEntry(key="nav.lookups", href="/lookups", capability="archive.access.decide",
+             badge=lookups.waiting_count_query),
     NavEntry(key="nav.my_lookups", href="/lookups/mine", capability="archive.request"),
 )
 
@@ -168,53 +139,20 @@ async def download_material(
 ) -> Response[bytes]:
     meta, data = await attachments.download_contract_file(ctx=ctx, actor=actor, contract_no=contract_no,
                                                           file_id=file_id, origin=origin)
-    return _download(meta, data)
+    return file_response(content=data, filename=meta.filename, media_type=meta.media_type)
 
 
 # ---- 移交归档: the front desk ----------------------------------------------------------------------
-
-
-async def _candidates(ctx: AppContext, actor: Actor) -> list[dict[str, Any]]:
-    """The branch's fulfilled or terminated contracts not in an open batch, with what each still lacks.
-
-    Read through the services: the newest page of each status (50 each), which is what a
-    counter hands over at a time.
-    """
-    held: set[str] = set()
-    for batch in await handover.list_handovers(ctx=ctx, actor=actor, status="submitted"):
-        held.update(c.contract_no for c in (await handover.get_handover(ctx=ctx, actor=actor, batch_id=batch.id)).contracts)
-    rows = []
-    for status in ARCHIVABLE_CONTRACT_STATUSES:
-        page = await contracts.list_contracts(ctx=ctx, actor=actor, status=status)
-        for item in page.items:
-            if item.contract_no in held:
-                continue
-            files = await attachments.list_attachments(ctx=ctx, actor=actor, contract_no=item.contract_no)
-            present = {f.kind for f in files if not f.destroyed}
-            rows.append({"c": item, "files": len(files),
-                         "missing": missing_materials(contract_type=item.type, kinds_present=present)})
-    rows.sort(key=lambda r: r["c"].contract_no)
-    return rows
-
-
-async def _batches_with_reasons(ctx: AppContext, actor: Actor) -> list[dict[str, Any]]:
-    batches = []
-    for summary in reversed(await handover.list_handovers(ctx=ctx, actor=actor)):
-        reason = None
-        if summary.status == "returned":
-            reason = (await handover.get_handover(ctx=ctx, actor=actor, batch_id=summary.id)).return_reason
-        batches.append({"b": summary, "return_reason": reason})
-    return batches
 
 
 async def _handover_page(
     request: Request, ctx: AppContext, actor: Actor, *, status: int = 200, errors: dict[str, str] | None = None,
     chosen: list[str] | None = None, note: str = "", missing: dict[str, list[str]] | None = None,
 ) -> Template:
-    require(actor, "archive.handover")
+    desk = await handover.handover_desk(ctx=ctx, actor=actor)
     return await render(
         request, "archives/handover.html", actor=actor, status=status, page_path="/handover",
-        candidates=await _candidates(ctx, actor), batches=await _batches_with_reasons(ctx, actor),
+        candidates=desk.candidates, batches=desk.batches,
         errors=errors or {}, chosen=set(chosen or ()), note=note, refused_missing=missing or {}, **page_labels(),
     )
 
@@ -368,7 +306,8 @@ async def catalogue_pdf(request: Request, ctx: AppContext, actor: Actor) -> Temp
     year = _year(text)
     if year is None:
         return await _search_page(request, ctx, actor, _search_values({}), errors={"catalogue_year": _YEAR_ERROR})
-    return pdf_download(f"catalogue-{year}.pdf", await documents.catalogue_pdf(ctx=ctx, actor=actor, year=year))
+    pdf = await documents.catalogue_pdf(ctx=ctx, actor=actor, year=year)
+    return file_response(content=pdf, filename=f"catalogue-{year}.pdf")
 
 
 @post("/archives/search", include_in_schema=False)
@@ -429,19 +368,19 @@ async def download_archive_file(
 ) -> Response[bytes]:
     meta, data = await records.download_file(ctx=ctx, actor=actor, archive_no=archive_no, file_id=file_id,
                                              origin=origin)
-    return _download(meta, data)
+    return file_response(content=data, filename=meta.filename, media_type=meta.media_type)
 
 
 @get("/archives/{archive_no:str}/record.pdf", include_in_schema=False)
 async def record_pdf(ctx: AppContext, actor: Actor, origin: Origin, archive_no: str) -> Response[bytes]:
     number, pdf = await documents.record_pdf(ctx=ctx, actor=actor, archive_no=archive_no, origin=origin)
-    return pdf_download(f"archive-{number}.pdf", pdf)
+    return file_response(content=pdf, filename=f"archive-{number}.pdf")
 
 
 @get("/handovers/{batch_id:int}/list.pdf", include_in_schema=False)
 async def handover_list_pdf(ctx: AppContext, actor: Actor, batch_id: int) -> Response[bytes]:
     number, pdf = await documents.handover_list_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
-    return pdf_download(f"handover-{number}.pdf", pdf)
+    return file_response(content=pdf, filename=f"handover-{number}.pdf")
 
 
 @post("/archives/{archive_no:str}/lookup", include_in_schema=False)
@@ -471,14 +410,11 @@ async def _lookups_page(
     errors: dict[int, dict[str, str]] | None = None, values: dict[int, dict[str, str]] | None = None,
     register_errors: dict[str, str] | None = None,
 ) -> Template:
-    require(actor, "archive.access.decide")
-    every = await lookups.list_requests(ctx=ctx, actor=actor)
-    mine_to_decide = _waiting_for(actor, every)
-    others = [r for r in every if r not in mine_to_decide][:100]
+    queue = await lookups.decision_queue(ctx=ctx, actor=actor)
     lang = request_lang(request)
     return await render(
         request, "archives/lookups.html", actor=actor, status=status, page_path="/lookups",
-        to_decide=mine_to_decide, others=others, errors=errors or {}, values=values or {},
+        to_decide=queue.to_decide, others=queue.others, errors=errors or {}, values=values or {},
         register_errors=register_errors or {}, can_print="archive.read" in actor.capabilities,
         register_values=_register_period(request, ctx),
         decision_options=[("approve", i18n.label(lang, ("批准", "Approve"))),
@@ -518,7 +454,7 @@ async def lookup_register_pdf(request: Request, ctx: AppContext, actor: Actor) -
     except InvalidInput as exc:
         return await _lookups_page(request, ctx, actor, status=status_for(exc),
                                    register_errors=field_errors(exc, default_field="to"))
-    return pdf_download(f"lookup-register-{start}-{end}.pdf", pdf)
+    return file_response(content=pdf, filename=f"lookup-register-{start}-{end}.pdf")
 
 
 @post("/lookups/{request_id:int}/decision", include_in_schema=False)

@@ -12,14 +12,13 @@ from piccolo.columns.combination import WhereRaw
 from archives import schemas
 from archives.access_rules import check_grant
 from archives.attachments import read_plaintext, to_schema as attachment_schema
-from archives.numbering import parse_archive_no
+from archives.numbering import InvalidArchiveNumber, parse_archive_no
 from archives.retention import RETENTION_LABELS, RETENTION_YEARS, disposal_due_date
 from archives.tables import AccessLog, AccessRequest, ArchiveAddendum, ArchiveFile, ArchiveRecord
-from contracts.tables import Contract
+from contracts import archiving as contracts
 from crm import db
-from crm.accounts.tables import Customer
-from crm.accounts import service as accounts
-from crm.accounts.service import label
+from crm.accounts import directory as customers, service as accounts
+from crm.common.labels import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import InvalidInput, NotFound
@@ -35,10 +34,6 @@ class ArchiveNotFound(NotFound):
 
 _RECORD_COLUMNS = (
     *ArchiveRecord.all_columns(),
-    ArchiveRecord.contract.contract_no,
-    ArchiveRecord.contract.contract_type.code,
-    ArchiveRecord.contract.customer.account_no,
-    ArchiveRecord.contract.customer.name,
     ArchiveRecord.branch.code,
     ArchiveRecord.handover.batch_no,
     ArchiveRecord.accepted_by.username,
@@ -51,7 +46,9 @@ async def load_record(ctx: AppContext, actor: Actor, archive_no: str) -> dict[st
     row = await ArchiveRecord.select(*_RECORD_COLUMNS).where(ArchiveRecord.archive_no == number).first()
     if row is None or not in_scope(actor, row["branch"]):
         raise ArchiveNotFound(f"档案 {number} 不存在 / Archive {number} not found", field="archive_no")
-    return row
+    # The contract's number, type and customer, as contracts tells them: contract_no,
+    # type, account_no, customer_name.
+    return {**row, **(await contracts.contract_labels(contract_ids=[row["contract"]]))[row["contract"]]}
 
 
 async def grant_for(ctx: AppContext, actor: Actor, record: dict[str, Any]) -> int | None:
@@ -80,13 +77,13 @@ def _to_schema(record: dict[str, Any], files: list[dict[str, Any]], addenda: lis
         archive_no=record["archive_no"], fonds=record["fonds"], category=record["category"], year=record["year"],
         retention=record["retention"], retention_label=label(RETENTION_LABELS.get(record["retention"])),
         department=record["department"], item=record["item"], title=record["title"], restricted=record["restricted"],
-        status=record["status"], contract_no=record["contract.contract_no"],
-        contract_type=record["contract.contract_type.code"], account_no=record["contract.customer.account_no"],
-        customer_name=record["contract.customer.name"], branch=record["branch.code"],
+        status=record["status"], contract_no=record["contract_no"],
+        contract_type=record["type"], account_no=record["account_no"],
+        customer_name=record["customer_name"], branch=record["branch.code"],
         handover_batch_no=record["handover.batch_no"], accepted_by=record["accepted_by.username"],
         accepted_at=record["accepted_at"],
         disposal_due=disposal_due_date(retention=record["retention"], archive_year=record["year"]),
-        files=[attachment_schema(f, record["contract.contract_no"]) for f in files],
+        files=[attachment_schema(f, record["contract_no"]) for f in files],
         addenda=[schemas.Addendum(text=a["text"], added_by=a["added_by.username"], added_at=a["added_at"])
                  for a in addenda],
     )
@@ -125,7 +122,7 @@ async def download_file(
         await log_access(ctx=ctx, actor=actor, record=record, action="file", grant_id=grant, file_id=row["id"])
         await audit.append(ctx=ctx, action="archive.download", actor=actor.username, origin=origin,
                            target=record["archive_no"], details={"file_id": file_id, "grant": grant})
-    return attachment_schema(row, record["contract.contract_no"]), read_plaintext(ctx, row)
+    return attachment_schema(row, record["contract_no"]), read_plaintext(ctx, row)
 
 
 async def _contract_ids(customer_id: int | None) -> list[int]:
@@ -133,10 +130,21 @@ async def _contract_ids(customer_id: int | None) -> list[int]:
 
 
 async def _contract_ids_of(customer_ids: list[int]) -> list[int]:
-    if not customer_ids:
-        return [0]
-    rows = await Contract.select(Contract.id).where(Contract.customer.is_in(customer_ids))
-    return [r["id"] for r in rows] or [0]
+    return await contracts.contract_ids_of_customers(customer_ids=customer_ids) or [0]
+
+
+def _summaries(rows: list[dict[str, Any]], labels: dict[int, dict[str, Any]]) -> list[schemas.ArchiveSummary]:
+    return [schemas.ArchiveSummary(
+        archive_no=r["archive_no"], title=r["title"], year=r["year"], retention=r["retention"],
+        department=r["department"], contract_no=labels[r["contract"]]["contract_no"],
+        account_no=labels[r["contract"]]["account_no"], status=r["status"], accepted_at=r["accepted_at"],
+    ) for r in rows]
+
+
+_SUMMARY_COLUMNS = (
+    ArchiveRecord.archive_no, ArchiveRecord.title, ArchiveRecord.year, ArchiveRecord.retention,
+    ArchiveRecord.department, ArchiveRecord.contract, ArchiveRecord.status, ArchiveRecord.accepted_at,
+)
 
 
 def _number_prefix(prefix: str, engine: Any) -> Any:
@@ -169,15 +177,15 @@ async def search_archives(
         customer = await accounts.find_by_id_number(ctx, id_number.strip().upper())
         where.append(ArchiveRecord.contract.is_in(await _contract_ids(customer["id"] if customer else None)))
     if account_no and account_no.strip():
-        customer = await Customer.select(Customer.id).where(Customer.account_no == account_no.strip()).first()
-        where.append(ArchiveRecord.contract.is_in(await _contract_ids(customer["id"] if customer else None)))
+        customer_id = await customers.customer_id_by_account_no(account_no=account_no.strip())
+        where.append(ArchiveRecord.contract.is_in(await _contract_ids(customer_id)))
     if not actor.all_branches:
         where.append(ArchiveRecord.branch == actor.branch_id)
     if query and query.strip():
         text = query.strip()
         try:
             where.append(ArchiveRecord.archive_no == str(parse_archive_no(text=text)))
-        except Exception:  # not an archive number: a prefix of one, or words of the title
+        except InvalidArchiveNumber:  # not an archive number: a prefix of one, or words of the title
             # The start of an archive number or of the customer's name, both read from an
             # index: "anywhere in the title" would read every record (0.6 s at a million).
             named = await _contract_ids_of(await accounts.ids_with_name_prefix(ctx=ctx, prefix=text))
@@ -189,12 +197,9 @@ async def search_archives(
     if retention:
         where.append(ArchiveRecord.retention == retention.strip().upper())
     if contract_no:
-        where.append(ArchiveRecord.contract.contract_no == contract_no.strip())
-    select = ArchiveRecord.select(
-        ArchiveRecord.archive_no, ArchiveRecord.title, ArchiveRecord.year, ArchiveRecord.retention,
-        ArchiveRecord.department, ArchiveRecord.contract.contract_no, ArchiveRecord.contract.customer.account_no,
-        ArchiveRecord.status, ArchiveRecord.accepted_at,
-    )
+        found = await contracts.contract_ids_by_number(contract_nos=[contract_no.strip()])
+        where.append(ArchiveRecord.contract.is_in(list(found.values()) or [0]))
+    select = ArchiveRecord.select(*_SUMMARY_COLUMNS)
     count = ArchiveRecord.count()
     for condition in where:
         select = select.where(condition)
@@ -202,14 +207,8 @@ async def search_archives(
     async with db.read_only(ctx.engine):
         total = await count
         rows = await select.order_by(ArchiveRecord.archive_no).limit(PAGE_SIZE).offset((max(1, page) - 1) * PAGE_SIZE)
-    return schemas.ArchivePage(
-        items=[schemas.ArchiveSummary(
-            archive_no=r["archive_no"], title=r["title"], year=r["year"], retention=r["retention"],
-            department=r["department"], contract_no=r["contract.contract_no"],
-            account_no=r["contract.customer.account_no"], status=r["status"], accepted_at=r["accepted_at"],
-        ) for r in rows],
-        page=page, page_size=PAGE_SIZE, total=total,
-    )
+        labels = await contracts.contract_labels(contract_ids=[r["contract"] for r in rows])
+    return schemas.ArchivePage(items=_summaries(rows, labels), page=page, page_size=PAGE_SIZE, total=total)
 
 
 
@@ -240,16 +239,10 @@ async def due_for_disposal(*, ctx: AppContext, actor: Actor) -> list[schemas.Arc
         # disposal_due_date: 1 January of year + years + 1; due when that is today or earlier.
         condition = (ArchiveRecord.retention == code) & (ArchiveRecord.year <= today.year - years - 1)
         due = condition if due is None else due | condition
-    query = ArchiveRecord.select(
-        ArchiveRecord.archive_no, ArchiveRecord.title, ArchiveRecord.year, ArchiveRecord.retention,
-        ArchiveRecord.department, ArchiveRecord.contract.contract_no, ArchiveRecord.contract.customer.account_no,
-        ArchiveRecord.status, ArchiveRecord.accepted_at,
-    ).where((ArchiveRecord.status == "filed") & due)
+    query = ArchiveRecord.select(*_SUMMARY_COLUMNS).where((ArchiveRecord.status == "filed") & due)
     if not actor.all_branches:
         query = query.where(ArchiveRecord.branch == actor.branch_id)
-    rows = await query.order_by(ArchiveRecord.year).order_by(ArchiveRecord.archive_no).limit(1000)
-    return [schemas.ArchiveSummary(
-        archive_no=r["archive_no"], title=r["title"], year=r["year"], retention=r["retention"],
-        department=r["department"], contract_no=r["contract.contract_no"], account_no=r["contract.customer.account_no"],
-        status=r["status"], accepted_at=r["accepted_at"],
-    ) for r in rows]
+    async with db.read_only(ctx.engine):
+        rows = await query.order_by(ArchiveRecord.year).order_by(ArchiveRecord.archive_no).limit(1000)
+        labels = await contracts.contract_labels(contract_ids=[r["contract"] for r in rows])
+    return _summaries(rows, labels)

@@ -67,6 +67,29 @@ class HandoverSummary(msgspec.Struct, kw_only=True):
     contracts: int
     submitted_by: str
     submitted_at: dt.datetime
+    # Why the archivist sent it back (returned batches only): the front desk reads it in the list.
+    return_reason: str | None = None
+
+
+class HandoverCandidate(msgspec.Struct, kw_only=True):
+    """A finished contract not in an open batch, with what the archive still needs of it."""
+
+    contract_no: str
+    type: str
+    type_label: str
+    status: str
+    status_label: str
+    account_no: str
+    customer_name: str
+    files: int
+    missing_materials: list[str]
+
+
+class HandoverDesk(msgspec.Struct, kw_only=True):
+    """移交归档: what the front desk can hand over, and its batches, newest first."""
+
+    candidates: list[HandoverCandidate]
+    batches: list[HandoverSummary]
 
 
 class ArchiveSummary(msgspec.Struct, kw_only=True):
@@ -171,6 +194,13 @@ class DisposalCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: str | None = None
 
 
+class LookupQueue(msgspec.Struct, kw_only=True):
+    """查阅审批: the requests waiting for the reader's role, oldest first, and the scope's others."""
+
+    to_decide: list[AccessRequestOut]
+    others: list[AccessRequestOut]
+
+
 class DisposalDecision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     decision: str
     reason: str | None = None
@@ -216,6 +246,22 @@ class DisposalSummary(msgspec.Struct, kw_only=True):
     decided_at: dt.datetime | None
     executed_at: dt.datetime | None
     records: int
+
+
+class DisposalDue(msgspec.Struct, kw_only=True):
+    """A record past its retention, and the open batch already holding it, if any."""
+
+    record: ArchiveSummary
+    due_date: dt.date | None
+    held_in: str | None
+
+
+class DisposalOverview(msgspec.Struct, kw_only=True):
+    """销毁鉴定 / 销毁审批: the batches waiting for the reader, every batch, the due records."""
+
+    waiting: list[DisposalSummary]
+    batches: list[DisposalSummary]
+    due: list[DisposalDue]
 
 
 class FixityRun(msgspec.Struct, kw_only=True):

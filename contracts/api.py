@@ -15,6 +15,7 @@ from contracts import catalogue, document, inbox, ledger, pricing, schemas, serv
 from crm.context import AppContext, Origin
 from crm.http_errors import NO_STORE
 from crm.staff.access import Actor
+from crm.web.downloads import file_response
 
 
 class ContractController(Controller):
@@ -79,11 +80,7 @@ class ContractController(Controller):
     @get("/{contract_no:str}/document.pdf", media_type="application/pdf")
     async def document_pdf(self, contract_no: str, ctx: AppContext, actor: Actor, origin: Origin) -> Response[bytes]:
         number, pdf = await document.contract_pdf(ctx=ctx, actor=actor, contract_no=contract_no, origin=origin)
-        return Response(
-            content=pdf,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="contract-{number}.pdf"', "Cache-Control": "no-store"},
-        )
+        return file_response(content=pdf, filename=f"contract-{number}.pdf")
 
     @post("/{contract_no:str}/payments", status_code=HTTP_201_CREATED)
     async def record_payment(

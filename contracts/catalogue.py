@@ -14,7 +14,7 @@ from contracts import schemas
 from contracts.approval import FAMILIES
 from contracts.tables import ContractType
 from crm import db
-from crm.accounts.customer_rules import FieldError, InvalidFields
+from crm.common.fields import FieldError, InvalidFields
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, NotFound

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm.accounts.customer_rules import FieldError, InvalidFields
+from crm.common.fields import FieldError, InvalidFields
 
 __all__ = [
     "MAX_CONSTRUCTION_PERIOD_DAYS",
@@ -150,12 +150,15 @@ def _volume_error(field: str, value: int | None) -> FieldError | None:
     )
 
 
-def _is_eligible(customer_category: str, annual_m3: int | None, daily_m3: int | None) -> bool:
-    return (
-        customer_category == "upstream_supplier"
-        or (annual_m3 is not None and annual_m3 >= TAKE_OR_PAY_MIN_ANNUAL_M3)
-        or (daily_m3 is not None and daily_m3 >= TAKE_OR_PAY_MIN_DAILY_M3)
-    )
+def _eligibility(customer_category: str, annual_m3: int | None, daily_m3: int | None) -> str | None:
+    """What makes the customer eligible (第九条), the first that holds; None when nothing does."""
+    if customer_category == "upstream_supplier":
+        return "upstream_supplier"
+    if annual_m3 is not None and annual_m3 >= TAKE_OR_PAY_MIN_ANNUAL_M3:
+        return "annual_volume"
+    if daily_m3 is not None and daily_m3 >= TAKE_OR_PAY_MIN_DAILY_M3:
+        return "daily_volume"
+    return None
 
 
 def check_take_or_pay(
@@ -165,9 +168,10 @@ def check_take_or_pay(
     daily_volume_m3: int | None,
     market_data_ref: str | None,
     finance_data_ref: str | None,
-) -> None:
+) -> str:
     """Refuse take-or-pay for a customer below the thresholds or without market and finance figures.
 
+    Returns what qualifies the customer: "upstream_supplier", "annual_volume" or "daily_volume".
     Raises TakeOrPayIneligible when eligibility fails (its error comes first), otherwise
     TakeOrPayInvalid; both carry every problem found.
     """
@@ -180,7 +184,8 @@ def check_take_or_pay(
         if error is not None
     ]
     # A negative figure is a typo to fix first; judging eligibility on it would blame the customer.
-    ineligible = not errors and not _is_eligible(customer_category, annual_volume_m3, daily_volume_m3)
+    basis = None if errors else _eligibility(customer_category, annual_volume_m3, daily_volume_m3)
+    ineligible = not errors and basis is None
     if ineligible:
         errors.append(
             FieldError(
@@ -208,3 +213,5 @@ def check_take_or_pay(
         raise TakeOrPayIneligible(errors)
     if errors:
         raise TakeOrPayInvalid(errors)
+    assert basis is not None  # no errors: eligibility was judged, and held
+    return basis

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 
 from contracts import schemas, service
-from contracts.fees import format_yuan
+from crm.common.money import format_yuan
 from contracts.lifecycle import DECISION_LABELS
 from crm import db
 from crm.accounts import service as accounts
 from crm.accounts.customer_rules import CATEGORY_LABELS
-from crm.accounts.service import label
+from crm.common.labels import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor, require

@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
-from crm.accounts.customer_rules import FieldError, InvalidFields
+from crm.common.fields import FieldError, InvalidFields
+from crm.common.money import format_yuan, line_amount_fen
 from crm.errors import Conflict, InvalidInput
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
     "check_price_items",
     "fee_lines",
     "fee_total",
-    "format_yuan",
     "outstanding_fen",
     "standard_in_force",
 ]
@@ -55,14 +54,6 @@ SINGLE_PAYMENT_STEP = "全额付款"
 PAYMENT_PLAN_KINDS = ("single", "installments", "none")
 
 _ITEM_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
-_MILLI = Decimal(1000)
-
-
-def format_yuan(fen: int) -> str:
-    """¥1,234.56; the sign goes before the currency symbol (-¥0.01)."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}¥{yuan:,}.{cents:02d}"
 
 
 # ---- fee lines ----------------------------------------------------------------------------
@@ -105,12 +96,6 @@ class NoPriceItems(InvalidInput):
         super().__init__(message, field=field, code=code)
 
 
-def _line_amount(unit_price_fen: int, quantity_milli: int) -> int:
-    # The only division of money in the module: exact product, then one explicit rounding.
-    exact = Decimal(unit_price_fen) * quantity_milli / _MILLI
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def fee_lines(*, items: Mapping[str, PriceItem], requested: Sequence[tuple[str, int]]) -> tuple[FeeLine, ...]:
     """Price each requested (code, quantity_milli) from the standard in force; refuse the first bad line."""
     if not requested:
@@ -148,7 +133,7 @@ def fee_lines(*, items: Mapping[str, PriceItem], requested: Sequence[tuple[str, 
                 unit=item.unit,
                 unit_price_fen=item.unit_price_fen,
                 quantity_milli=quantity_milli,
-                amount_fen=_line_amount(item.unit_price_fen, quantity_milli),
+                amount_fen=line_amount_fen(unit_price_fen=item.unit_price_fen, quantity_milli=quantity_milli),
             )
         )
     return tuple(lines)

@@ -15,23 +15,29 @@ from typing import Any
 
 from contracts import ledger, pricing, schemas, service
 from contracts.tables import Contract, PriceStandard
-from crm.accounts.tables import Customer
+from crm.accounts import directory as customers
 from crm.clock import FixedClock
 from crm.context import CLI, AppContext
+from crm.staff import directory as staff_directory
 from crm.staff.access import Actor
 
 
 async def demo_actor(username: str) -> Actor:
-    from crm.seed import _actor_for
+    from crm.seed import actor_for
 
-    return await _actor_for(username)
+    return await actor_for(username=username)
 
 
 async def demo_customers(category: str, branch: str, count: int) -> list[str]:
-    rows = await Customer.select(Customer.account_no).where(
-        (Customer.category == category) & (Customer.branch.code == branch) & (Customer.status == "active")
-    ).order_by(Customer.id).limit(count)
-    return [r["account_no"] for r in rows]
+    found = await staff_directory.branch_by_code(code=branch)
+    if found is None:
+        return []
+    return await customers.active_account_nos(category=category, branch_id=found["id"], limit=count)
+
+
+async def has_contracts() -> bool:
+    """Whether the contracts demo (or anyone) has made contracts yet: the archive demo builds on them."""
+    return await Contract.count() > 0
 
 
 def installation_draft(account_no: str, items: list[tuple[str, str]], terms: str, **extra: Any) -> schemas.ContractCreate:

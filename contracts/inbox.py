@@ -14,7 +14,7 @@ from contracts import schemas
 from contracts.approval import REASON_LABELS
 from contracts.tables import ApprovalStep
 from crm import db
-from crm.accounts.service import label
+from crm.common.labels import label
 from crm.context import AppContext
 from crm.staff.access import Actor, can
 
@@ -36,11 +36,20 @@ def _cutoff(ctx: AppContext, role: str, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=ctx.settings.overdue_days(role))
 
 
-async def waiting_count(*, ctx: AppContext, actor: Actor) -> int:
-    """For the navigation badge; 0 for roles that decide nothing."""
+def waiting_count_query(*, actor: Actor):
+    """The navigation badge's count, as a query the page runs with the other badges (crm.db.counts).
+
+    None for roles that decide nothing: nothing waits for them.
+    """
     if not can(actor, "contract.decide"):
-        return 0
-    return await ApprovalStep.count().where(_mine(actor))
+        return None
+    return ApprovalStep.count().where(_mine(actor))
+
+
+async def waiting_count(*, ctx: AppContext, actor: Actor) -> int:
+    """The badge's count on its own; 0 for roles that decide nothing."""
+    query = waiting_count_query(actor=actor)
+    return 0 if query is None else await query
 
 
 def _item(row: dict[str, Any], *, cutoff: dt.datetime, now: dt.datetime, allowed_days: int) -> schemas.InboxItem:

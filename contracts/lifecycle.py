@@ -14,29 +14,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contracts import approval
+from crm.common.reasons import clean_reason
 from crm.errors import Conflict, InvalidInput, PermissionDenied
 from crm.staff.roles import ROLE_LABELS
 
 __all__ = [
+    "ARCHIVABLE_STATUSES",
     "DECISIONS",
     "DECISION_LABELS",
-    "REASON_MAX_LENGTH",
-    "REASON_MIN_LENGTH",
     "STATUSES",
     "STATUS_LABELS",
     "STEP_STATUSES",
     "STEP_STATUS_LABELS",
     "TRANSITIONS",
+    "UNDECIDED_STEP_STATUSES",
+    "AlreadyDecided",
     "ChainState",
+    "Decision",
+    "IN_PROGRESS_STATUSES",
     "IllegalTransition",
     "NotApproved",
+    "NotArchivable",
     "NotDraft",
     "NotPending",
     "OneStepPerPerson",
     "OutOfOrder",
     "OwnContract",
-    "ReasonRequired",
-    "ReasonTooLong",
+    "StepMoved",
     "StepState",
     "UnknownDecision",
     "UnknownStatus",
@@ -77,6 +81,13 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "archived": (),
 }
 
+# The archive handover is the only way to `archived`, and only from a finished contract: one in
+# progress may still change, and an archived one never does (R-AR-04, 第十条).
+ARCHIVABLE_STATUSES = ("fulfilled", "terminated")
+
+# Work a departing drafter hands to a successor (R-ST-05): everything not yet finished.
+IN_PROGRESS_STATUSES = ("draft", "pending_approval", "approved", "signed", "active")
+
 DECISIONS = ("approve", "reject", "return")
 
 DECISION_LABELS: dict[str, tuple[str, str]] = {
@@ -95,10 +106,10 @@ STEP_STATUS_LABELS: dict[str, tuple[str, str]] = {
     "returned": ("已退回", "Returned"),
 }
 
-_DECISION_STEP_STATUS = {"approve": "approved", "reject": "rejected", "return": "returned"}
+# Steps still to be decided: the drafter copied onto them keeps the drafter from deciding (R-CT-10).
+UNDECIDED_STEP_STATUSES = ("waiting", "pending")
 
-REASON_MIN_LENGTH = 2
-REASON_MAX_LENGTH = 500
+_DECISION_STEP_STATUS = {"approve": "approved", "reject": "rejected", "return": "returned"}
 
 
 # ---- errors -------------------------------------------------------------------------------
@@ -118,24 +129,6 @@ class UnknownStatus(InvalidInput):
         super().__init__(message, field=field, code=code)
 
 
-class ReasonRequired(InvalidInput):
-    """Also raised by ``decide`` with code ``approval.reason_required``."""
-
-    code = "contract.reason_required"
-
-    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
-
-
-class ReasonTooLong(InvalidInput):
-    """Also raised by ``decide`` with code ``approval.reason_too_long``."""
-
-    code = "contract.reason_too_long"
-
-    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
-
-
 class NotDraft(Conflict):
     code = "contract.not_draft"
 
@@ -146,6 +139,12 @@ class NotPending(Conflict):
 
 class NotApproved(Conflict):
     code = "contract.not_approved"
+
+
+class NotArchivable(Conflict):
+    """A contract not finished (or already archived) cannot become archived."""
+
+    code = "contract.not_archivable"
 
 
 class UnknownDecision(InvalidInput):
@@ -171,30 +170,30 @@ class WrongRole(PermissionDenied):
     code = "approval.wrong_role"
 
 
+class StepMoved(Conflict):
+    """The approver decided on a step that is no longer the current one (a stale page)."""
+
+    code = "approval.step_moved"
+
+    def __init__(self, message: str, *, field: str | None = "step", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
+class AlreadyDecided(Conflict):
+    """Someone else holding the approver's role decided that step first."""
+
+    code = "approval.already_decided"
+
+    def __init__(self, message: str, *, field: str | None = "decision", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
 def _status(status: str) -> tuple[str, str]:
     return STATUS_LABELS.get(status, (status, status))
 
 
 def _role(role: str) -> tuple[str, str]:
     return ROLE_LABELS.get(role, (role, role))
-
-
-def _clean_reason(reason: str | None, *, required: bool, prefix: str) -> str | None:
-    cleaned = (reason or "").strip()
-    if not required and not cleaned:
-        return None
-    # An approval's optional remark may be as short as "可"; only a required reason has a floor.
-    if required and len(cleaned) < REASON_MIN_LENGTH:
-        raise ReasonRequired(
-            f"请填写原因（至少 {REASON_MIN_LENGTH} 个字） / A reason of at least {REASON_MIN_LENGTH} characters is required",
-            code=f"{prefix}.reason_required",
-        )
-    if len(cleaned) > REASON_MAX_LENGTH:
-        raise ReasonTooLong(
-            f"原因最多 {REASON_MAX_LENGTH} 个字 / The reason may have at most {REASON_MAX_LENGTH} characters",
-            code=f"{prefix}.reason_too_long",
-        )
-    return cleaned
 
 
 # ---- manual transitions -------------------------------------------------------------------
@@ -208,7 +207,7 @@ def allowed_targets(current: str) -> tuple[str, ...]:
 
 
 def check_transition(*, current: str, to: str, reason: str | None) -> str:
-    """Refuse an illegal manual move; return the stripped reason for the history record."""
+    """Refuse an illegal manual move; return the cleaned reason for the history record."""
     if to not in STATUS_LABELS:
         raise UnknownStatus(f"未知的目标状态 {to!r} / Unknown target status {to!r}")
     if to not in allowed_targets(current):
@@ -216,9 +215,7 @@ def check_transition(*, current: str, to: str, reason: str | None) -> str:
         raise IllegalTransition(
             f"合同不能从“{from_zh}”变为“{to_zh}” / A contract cannot go from {from_en.lower()} to {to_en.lower()}"
         )
-    cleaned = _clean_reason(reason, required=True, prefix="contract")
-    assert cleaned is not None
-    return cleaned
+    return clean_reason(value=reason, purpose="contract_transition")
 
 
 # ---- approval chain -----------------------------------------------------------------------
@@ -264,14 +261,48 @@ def check_revisable(*, status: str) -> None:
 
 
 def check_decision_reason(*, decision: str, reason: str | None) -> str | None:
-    """The stripped reason to record; reject and return must say why, approval may."""
-    return _clean_reason(reason, required=decision != "approve", prefix="approval")
+    """The cleaned reason to record; reject and return must say why, approval may (a bare "可")."""
+    return clean_reason(value=reason, purpose="approval_decision", required=decision != "approve")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one decision did: the new chain state, the decided step, and the reason to store and audit."""
+
+    state: ChainState
+    step: StepState
+    reason: str | None
+
+
+def _check_still_open(*, state: ChainState, expected_step: int | None, actor_role: str) -> None:
+    # A decision that lost a race, or was made on a stale page, says so (409) instead of
+    # surfacing as a confusing role or order error from the checks after it.
+    pending = current_step(state=state)
+    if expected_step is not None and (pending is None or pending.seq != expected_step):
+        raise StepMoved(
+            f"第 {expected_step} 步已不是当前审批步骤，请刷新后再看 / "
+            f"Step {expected_step} is no longer the current step; reload"
+        )
+    if any(step.role == actor_role and step.status in UNDECIDED_STEP_STATUSES for step in state.steps):
+        return
+    decided = next((step for step in state.steps if step.role == actor_role and step.decided_by is not None), None)
+    if decided is not None:
+        raise AlreadyDecided(f"第 {decided.seq} 步已由他人审批 / Step {decided.seq} has already been decided")
 
 
 def decide(
-    *, state: ChainState, actor_id: int, actor_role: str, decision: str, reason: str | None
-) -> tuple[ChainState, StepState]:
-    """Record one decision on the current step and return the new state and the decided step."""
+    *, state: ChainState, expected_step: int | None, actor_id: int, actor_role: str, decision: str,
+    reason: str | None,
+) -> Decision:
+    """Record one decision on the current step (R-CT-10).
+
+    ``expected_step`` is the step (its seq) the approver saw and is deciding; None means the
+    current one, whichever it is. Refusals, in order: the step moved on or the actor's role
+    already decided (only while pending); not pending; unknown decision; reason missing or too
+    long; the drafter; a second step for one person; out of order; wrong role.
+    """
+    if state.status == "pending_approval":
+        _check_still_open(state=state, expected_step=expected_step, actor_role=actor_role)
     if state.status != "pending_approval":
         zh, en = _status(state.status)
         raise NotPending(f"合同当前为“{zh}”，不在审批中 / The contract is {en.lower()}, not awaiting approval")
@@ -279,7 +310,7 @@ def decide(
         raise UnknownDecision(
             f"审批意见须为同意、驳回或退回修改 / The decision must be one of {', '.join(DECISIONS)}"
         )
-    check_decision_reason(decision=decision, reason=reason)
+    cleaned = check_decision_reason(decision=decision, reason=reason)
     if actor_id == state.drafter_id:
         raise OwnContract("不能审批自己草拟的合同 / You cannot decide on a contract you drafted")
     if any(step.decided_by == actor_id for step in state.steps):
@@ -309,7 +340,8 @@ def decide(
         status = "pending_approval"
     else:
         status = "approved"
-    return ChainState(status=status, drafter_id=state.drafter_id, steps=tuple(steps)), decided
+    return Decision(state=ChainState(status=status, drafter_id=state.drafter_id, steps=tuple(steps)),
+                    step=decided, reason=cleaned)
 
 
 def check_sign(*, status: str) -> None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from contracts import schemas
+from crm.common.money import format_plain, parse_yuan
 from crm.errors import DomainError
 from crm.web import i18n
 
@@ -70,7 +71,6 @@ INSTALLMENT_LABELS: dict[str, tuple[str, str]] = {
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 _QUANTITY = re.compile(r"^\d{1,10}(\.\d{1,6})?$")
-_YUAN = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 _INTEGER = re.compile(r"^\d{1,12}$")
 _ITEM_FIELD = re.compile(r"^price_items\[(\d+)\]")
 _INSTALLMENT_FIELD = re.compile(r"^payment_plan\.installments\[(\d+)\](?:\.(\w+))?$")
@@ -158,11 +158,6 @@ def read_form(form: Any) -> DraftForm:
                      installments=rows, version=_text(form, "version").strip()[:12])
 
 
-def format_yuan(fen: int) -> str:
-    """386875 -> "3868.75": fen as the form takes them back (parse_fen), without separators."""
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 def _optional(value: int | str | None) -> str:
     return "" if value is None else str(value)
 
@@ -184,7 +179,7 @@ def from_contract(contract: schemas.Contract) -> DraftForm:
     )
     planned = contract.installments if contract.payment_kind == "installments" else []
     rows = [
-        {"due_date": i.due_date.isoformat() if i.due_date else "", "amount": format_yuan(i.amount_fen), "step": i.step}
+        {"due_date": i.due_date.isoformat() if i.due_date else "", "amount": format_plain(i.amount_fen), "step": i.step}
         for i in planned
     ]
     # One spare row beyond a full plan, so an installment can be added without a script.
@@ -202,16 +197,6 @@ def from_contract(contract: schemas.Contract) -> DraftForm:
 def expected_version(draft: DraftForm) -> int | None:
     """The version the edit form was filled from; None when it carried no readable one."""
     return _whole_number(draft.version, digits=12)
-
-
-def parse_fen(text: str) -> int | None:
-    """"3,868.75" or "¥3868.75" -> 386875; None when blank; ValueError when not an amount."""
-    cleaned = text.strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
-    if not cleaned:
-        return None
-    if not _YUAN.match(cleaned):
-        raise ValueError(cleaned)
-    return int(Decimal(cleaned) * 100)
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -253,7 +238,7 @@ def _installments(draft: DraftForm, errors: dict[str, str]) -> tuple[list[schema
         except ValueError:
             errors[installment_field(row, "due_date")] = i18n.both("form.invalid_date")
         try:
-            amount_fen = parse_fen(typed["amount"])
+            amount_fen = parse_yuan(typed["amount"])
         except ValueError:
             errors[installment_field(row, "amount")] = i18n.both("draft.invalid_amount")
         # A blank amount goes on as zero, which the plan check reports next to the row.
@@ -281,7 +266,7 @@ def to_create(draft: DraftForm) -> tuple[Submitted | None, dict[str, str]]:
     items, codes = _price_items(draft, errors)
     amount_fen = None
     try:
-        amount_fen = parse_fen(values["amount"])
+        amount_fen = parse_yuan(values["amount"])
     except ValueError:
         errors["amount"] = i18n.both("draft.invalid_amount")
     numbers: dict[str, int | None] = {}
@@ -362,7 +347,7 @@ def read_payment(values: dict[str, str]) -> tuple[tuple[int, dt.date | None] | N
     errors: dict[str, str] = {}
     amount = paid_on = None
     try:
-        amount = parse_fen(values["amount"])
+        amount = parse_yuan(values["amount"])
     except ValueError:
         errors["amount"] = i18n.both("draft.invalid_amount")
     try:

@@ -24,6 +24,7 @@ from crm.errors import Conflict, InvalidInput
 from crm.http_errors import status_for
 from crm.staff.access import Actor
 from crm.web import i18n
+from crm.web.downloads import file_response
 from crm.web.render import NavEntry, field_errors, form_values, page_number, render, request_lang, see_other
 
 # The app state key under which crm/app.py registers sections other packages add to the contract
@@ -34,7 +35,7 @@ CONTRACT_SECTIONS_STATE = "contract_sections"
 NAV = (
     NavEntry(key="nav.contracts", href="/contracts", capability="contract.read"),
     # The badge query runs only for roles that decide (the entry's capability).
-    NavEntry(key="nav.approvals", href="/approvals", capability="contract.decide", badge=inbox.waiting_count),
+    NavEntry(key="nav.approvals", href="/approvals", capability="contract.decide", badge=inbox.waiting_count_query),
 )
 
 # The wording of the manual moves on the contract page (the statuses they lead to are in STATUS_LABELS).
@@ -257,15 +258,7 @@ async def record_payment(
 async def contract_pdf(ctx: AppContext, actor: Actor, origin: Origin, contract_no: str) -> Response[bytes]:
     """下载合同 PDF with its approval trail, through the page session."""
     number, pdf = await document.contract_pdf(ctx=ctx, actor=actor, contract_no=contract_no, origin=origin)
-    return Response(
-        content=pdf,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="contract-{number}.pdf"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return file_response(content=pdf, filename=f"contract-{number}.pdf")
 
 
 # ---- the approval inbox ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from contracts.fees import (
 from contracts.tables import BudgetEstimate, Contract, PriceItem as PriceItemRow, PriceStandard
 from crm import db
 from crm.accounts import service as accounts
-from crm.accounts.customer_rules import FieldError, InvalidFields
+from crm.common.fields import FieldError, InvalidFields
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput

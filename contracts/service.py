@@ -24,6 +24,7 @@ from contracts.fees import (
     fee_total,
 )
 from contracts.ledger import CHANNELS, customer_outstanding_fen
+from contracts.lifecycle import AlreadyDecided, StepMoved
 from contracts.loading import CONTRACT_COLUMNS, ContractNotFound, load_for_scope
 from contracts.pricing import items_in_force, load_estimate
 from contracts.tables import (
@@ -39,14 +40,14 @@ from contracts.tables import (
 )
 from crm import db
 from crm.accounts import service as accounts
-from crm.accounts.customer_rules import FieldError, InvalidFields
-from crm.accounts.service import label
+from crm.common.fields import FieldError, InvalidFields
+from crm.common.labels import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput
 from crm.staff.access import Actor, require
+from crm.staff import directory as staff_directory
 from crm.staff.roles import ROLE_LABELS
-from crm.staff.tables import Staff
 
 
 class CustomerClosed(InvalidInput):
@@ -55,14 +56,6 @@ class CustomerClosed(InvalidInput):
 
 class FeeBasisInvalid(InvalidInput):
     code = "contract.fee_basis"
-
-
-class StepMoved(Conflict):
-    code = "approval.step_moved"
-
-
-class AlreadyDecided(Conflict):
-    code = "approval.already_decided"
 
 
 PAGE_SIZE = 50
@@ -389,10 +382,7 @@ async def _steps(contract_id: int, *, round_: int | None = None) -> list[dict[st
 
 
 async def _staff_names(ids: set[int]) -> dict[int, tuple[str, str]]:
-    if not ids:
-        return {}
-    rows = await Staff.select(Staff.id, Staff.username, Staff.display_name).where(Staff.id.is_in(list(ids)))
-    return {r["id"]: (r["username"], r["display_name"]) for r in rows}
+    return await staff_directory.names_by_id(staff_ids=ids)
 
 
 async def _to_schema(row: dict[str, Any]) -> schemas.Contract:
@@ -576,22 +566,6 @@ def _as_create(row: dict[str, Any]) -> schemas.ContractCreate:
     )
 
 
-def _check_not_already_decided(*, steps: list[dict[str, Any]], status: str, role: str, step: int | None) -> None:
-    """A decision that lost a race says so (409), instead of a confusing role or order error."""
-    pending = next((s for s in steps if s["status"] == "pending"), None)
-    if step is not None and status == "pending_approval" and (pending is None or pending["seq"] != step):
-        raise StepMoved(
-            f"第 {step} 步已不是当前审批步骤，请刷新后再看 / Step {step} is no longer the current step; reload",
-            field="step",
-        )
-    if status == "pending_approval" and not any(s["role"] == role and s["status"] in ("pending", "waiting") for s in steps):
-        decided = next((s for s in steps if s["role"] == role and s["decided_by"]), None)
-        if decided is not None:
-            raise AlreadyDecided(
-                f"第 {decided['seq']} 步已由他人审批 / Step {decided['seq']} has already been decided", field="decision"
-            )
-
-
 async def decide(
     *, ctx: AppContext, actor: Actor, contract_no: str, decision: str, reason: str | None,
     step: int | None = None, origin: Origin,
@@ -604,9 +578,9 @@ async def decide(
         # decider behind the first, who then sees the step already decided.
         row = await _load(ctx, actor, contract_no, lock=True)
         steps = await _steps(row["id"], round_=row["approval_round"])
-        _check_not_already_decided(steps=steps, status=row["status"], role=actor.role, step=step)
-        state, decided = lifecycle.decide(state=_state(row, steps), actor_id=actor.staff_id, actor_role=actor.role,
-                                          decision=decision, reason=reason)
+        outcome = lifecycle.decide(state=_state(row, steps), expected_step=step, actor_id=actor.staff_id,
+                                   actor_role=actor.role, decision=decision, reason=reason)
+        state, decided = outcome.state, outcome.step
         by_seq = {s["seq"]: s for s in steps}
         for new in state.steps:
             old = by_seq[new.seq]
@@ -615,7 +589,7 @@ async def decide(
             changes: dict[Any, Any] = {ApprovalStep.status: new.status}
             if new.seq == decided.seq:
                 changes.update({ApprovalStep.decided_by: actor.staff_id, ApprovalStep.decided_at: now,
-                                ApprovalStep.decision: decision, ApprovalStep.decision_reason: (reason or "").strip() or None})
+                                ApprovalStep.decision: decision, ApprovalStep.decision_reason: outcome.reason})
             if new.status == "pending":
                 changes[ApprovalStep.pending_since] = now
             updated = await ApprovalStep.update(changes).where(
@@ -625,13 +599,13 @@ async def decide(
                 raise AlreadyDecided("该步骤已由他人审批 / This step has already been decided", field="decision")
         await Contract.update({
             Contract.status: state.status,
-            Contract.status_reason: (reason or "").strip() or None if state.status == "draft" else None,
+            Contract.status_reason: outcome.reason if state.status == "draft" else None,
             Contract.version: Contract.version + 1, Contract.updated_at: now,
         }).where(Contract.id == row["id"])
         await audit.append(
             ctx=ctx, action="contract.decision", actor=actor.username, origin=origin, target=row["contract_no"],
             details={"decision": decision, "step": decided.seq, "role": decided.role, "round": row["approval_round"],
-                     "reason": (reason or "").strip() or None, "status": state.status},
+                     "reason": outcome.reason, "status": state.status},
         )
     return await get_contract(ctx=ctx, actor=actor, contract_no=row["contract_no"])
 

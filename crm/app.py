@@ -23,9 +23,9 @@ from crm.staff.api import AuthController, StaffController
 
 @get("/health", tags=["system"])
 async def health(ctx: AppContext) -> dict[str, str]:
-    from crm.staff.tables import Branch
+    from crm.staff import directory as staff_directory
 
-    await Branch.count()
+    await staff_directory.branch_count()
     return {"status": "ok", "database": ctx.engine.engine_type}
 
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from crm.context import CLI, build_context, ensure_keyring
+from crm.errors import ConfigurationError
 from crm.settings import Settings
 
 app = typer.Typer(help="Utility CRM & Archives", no_args_is_help=True, add_completion=False)
@@ -144,7 +145,12 @@ _register_commands()
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ConfigurationError as exc:
+        # The operator's to fix, not a crash: the message alone, and the usage-error status.
+        Console(stderr=True).print(f"[red]crm:[/red] {exc}", highlight=False)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

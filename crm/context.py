@@ -8,6 +8,7 @@ from piccolo.engine.base import Engine
 
 from crm import db
 from crm.clock import Clock, SystemClock
+from crm.errors import ConfigurationError
 from crm.security.keyring import Keyring, generate_keyring, load_keyring, save_keyring
 from crm.security.lockout import LockoutPolicy
 from crm.security.passwords import PasswordHasher
@@ -58,7 +59,7 @@ def build_context(settings: Settings, *, clock: Clock | None = None, keyring: Ke
     db.bind_tables(engine)
     if keyring is None:
         if not settings.keyring_path.exists():
-            raise SystemExit(
+            raise ConfigurationError(
                 f"No keyring at {settings.keyring_path}: run `crm init` first, or set CRM_KEYRING "
                 "to the keyring file kept outside the database backups."
             )

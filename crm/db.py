@@ -13,39 +13,37 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Sequence
+from typing import Any, AsyncIterator, Callable, Iterator, Sequence
 from urllib.parse import urlparse
 
 import asyncpg
 from piccolo.columns import Column
+from piccolo.conf.apps import ENVIRONMENT_VARIABLE
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
-from crm.errors import Conflict
+from crm.apps import APP_MODULES, PICCOLO_CONF_MODULE
+from crm.errors import ConfigurationError, Conflict
 from crm.sqlite_engine import PooledSQLiteEngine, plain_converters
 
-# Piccolo's migration machinery looks its engine up here; `bind_tables` fills it in.
-os.environ.setdefault("PICCOLO_CONF", "crm.piccolo_conf")
+__all__ = ["APP_MODULES", "UnsupportedDatabaseUrl", "bind_tables", "bound_engine", "make_engine", "migrate"]
 
-APP_MODULES = (
-    "crm.staff.piccolo_app",
-    "crm.audit.piccolo_app",
-    "crm.accounts.piccolo_app",
-    # Wiring by name only (crm never imports contracts): migrations, backups and restores
-    # cover every app's tables in this order, which is also foreign-key order.
-    "contracts.piccolo_app",
-    "archives.piccolo_app",
-)
+# The engine `bind_tables` pointed every table at; crm.piccolo_conf hands it to Piccolo's machinery.
+_bound: Engine | None = None
+
+
+class UnsupportedDatabaseUrl(ConfigurationError):
+    """CRM_DATABASE_URL is neither sqlite:///… nor postgresql://…."""
 
 
 def sqlite_path(database_url: str) -> Path:
     """sqlite:///relative/path or sqlite:////absolute/path (the SQLAlchemy convention)."""
     prefix = "sqlite:///"
     if not database_url.startswith(prefix):
-        raise SystemExit(f"Unsupported SQLite URL {database_url!r}: use sqlite:///relative or sqlite:////absolute")
+        raise UnsupportedDatabaseUrl(f"Unsupported SQLite URL {database_url!r}: use sqlite:///relative or sqlite:////absolute")
     return Path(database_url[len(prefix) :])
 
 
@@ -59,7 +57,7 @@ def make_engine(database_url: str) -> Engine:
         return PooledSQLiteEngine(path=str(path), timeout=30)
     if scheme in {"postgres", "postgresql"}:
         return PostgresEngine(config={"dsn": database_url})
-    raise SystemExit(f"Unsupported database URL {database_url!r}: use sqlite:///path or postgresql://…")
+    raise UnsupportedDatabaseUrl(f"Unsupported database URL {database_url!r}: use sqlite:///path or postgresql://…")
 
 
 def _prepare_sqlite_file(path: Path) -> None:
@@ -79,13 +77,16 @@ def all_tables() -> list[type[Table]]:
     return tables
 
 
+def bound_engine() -> Engine | None:
+    return _bound
+
+
 def bind_tables(engine: Engine) -> None:
     """Point every table (and Piccolo's migration bookkeeping) at this engine."""
     from piccolo.apps.migrations.tables import Migration
 
-    import crm.piccolo_conf as conf
-
-    conf.DB = engine
+    global _bound
+    _bound = engine
     Migration._meta.db = engine
     for table in all_tables():
         table._meta.db = engine
@@ -140,11 +141,26 @@ async def migrate(engine: Engine) -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     bind_tables(engine)
-    # Piccolo narrates each step with emoji; `crm init` reports its own summary instead.
-    with contextlib.redirect_stdout(io.StringIO()) as out:
+    # Piccolo finds its apps and engine through the module PICCOLO_CONF names; set only for the
+    # run, so importing crm changes nobody's environment. It narrates each step with emoji;
+    # `crm init` reports its own summary instead.
+    with _piccolo_conf(), contextlib.redirect_stdout(io.StringIO()) as out:
         result = await run_forwards(app_name="all")
     if not result.success:
         raise RuntimeError(f"migration failed: {result.message}\n{out.getvalue()}")
+
+
+@contextlib.contextmanager
+def _piccolo_conf() -> Iterator[None]:
+    previous = os.environ.get(ENVIRONMENT_VARIABLE)
+    os.environ[ENVIRONMENT_VARIABLE] = PICCOLO_CONF_MODULE
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(ENVIRONMENT_VARIABLE, None)
+        else:
+            os.environ[ENVIRONMENT_VARIABLE] = previous
 
 
 async def start(engine: Engine, *, pool_size: int) -> None:
@@ -273,3 +289,19 @@ class CachedSelect:
         if self._first:
             return rows[0] if rows else None
         return rows
+
+
+async def counts(engine: Engine, queries: Sequence[Any]) -> list[int]:
+    """Several counts answered by one statement: ``SELECT (…) AS "c0", (…) AS "c1", …``.
+
+    Each query is a Piccolo count (``Table.count().where(…)``), or any one-row one-column
+    SELECT or its QueryString, built by the package that owns its tables; so a page asking
+    for every count it shows pays one round trip, however many packages answer. No queries,
+    no statement.
+    """
+    if not queries:
+        return []
+    parts = [q if isinstance(q, QueryString) else q.querystrings[0] for q in queries]
+    template = "SELECT " + ", ".join(f'({{}}) AS "c{i}"' for i in range(len(parts)))
+    rows = await engine.run_querystring(QueryString(template, *parts))
+    return [int(rows[0][f"c{i}"] or 0) for i in range(len(parts))]

@@ -8,6 +8,14 @@ one place (``crm.http_errors``), so a rule never knows about HTTP.
 from __future__ import annotations
 
 
+class ConfigurationError(Exception):
+    """The environment is unusable (a malformed setting, an unknown database URL, no keyring).
+
+    Not a refusal of a request: the operator must fix the configuration. Library code raises
+    it; the command line prints the message and exits with status 2.
+    """
+
+
 class DomainError(Exception):
     """A refusal the user can act on: stable code, human message, optional field."""
 

@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crm import db
-from crm.accounts.tables import CorrectionRequest, Customer
 from crm.audit import service as audit
 from crm.context import CLI, AppContext, build_context
 from crm.security.keyring import load_keyring, save_keyring, with_new_data_key
@@ -32,33 +31,18 @@ class SealedColumns:
     binding: Callable[[dict[str, Any], str], tuple[str, str, str]]
 
 
-SEALED = (
-    SealedColumns(
-        table=Customer,
-        columns=("id_number_sealed", "phone_sealed", "contact_phone_sealed", "detail_sealed"),
-        extra=(Customer.account_no,),
-        binding=lambda row, column: ("customer", column, row["account_no"]),
-    ),
-    SealedColumns(
-        table=CorrectionRequest,
-        columns=("new_value_sealed",),
-        extra=(CorrectionRequest.field, CorrectionRequest.customer.account_no),
-        binding=lambda row, column: ("correction_request", row["field"], row["customer.account_no"]),
-    ),
-)
-
-
-# Other packages' sealed columns, by name (crm never imports them): "module:attribute" naming a
-# tuple of SealedColumns.
-SEALED_ELSEWHERE = ("archives.rotation:SEALED",)
+# Each package's sealed columns, by name: "module:attribute" naming a tuple of SealedColumns.
+# Named, not imported: crm never imports contracts or archives, and each package's module
+# imports SealedColumns from here.
+SEALED_BY_PACKAGE = ("crm.accounts.rotation:SEALED", "archives.rotation:SEALED")
 
 
 def all_sealed() -> tuple[SealedColumns, ...]:
-    extra: list[SealedColumns] = []
-    for spec in SEALED_ELSEWHERE:
+    found: list[SealedColumns] = []
+    for spec in SEALED_BY_PACKAGE:
         module, _, attribute = spec.partition(":")
-        extra.extend(getattr(importlib.import_module(module), attribute))
-    return (*SEALED, *extra)
+        found.extend(getattr(importlib.import_module(module), attribute))
+    return tuple(found)
 
 
 def _stale(spec: SealedColumns, current: str):

@@ -14,8 +14,8 @@ from crm.accounts.customer_rules import CustomerInput
 from crm.accounts.meter_rules import ApplianceInput, MeterInput
 from crm.audit import service as audit
 from crm.context import CLI, AppContext
+from crm.staff import directory as staff_directory, fixtures as staff_fixtures
 from crm.staff.access import Actor
-from crm.staff.tables import Branch, Staff
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -28,39 +28,18 @@ async def initialise(ctx: AppContext) -> None:
 
 async def load_staff_fixtures(ctx: AppContext, folder: Path) -> dict[str, int]:
     """Branches and staff from JSON; rows that exist already are left as they are."""
-    counts = {"branches": 0, "staff": 0}
     branches = json.loads((folder / "branches.json").read_text(encoding="utf-8"))
     people = json.loads((folder / "staff.json").read_text(encoding="utf-8"))
     async with db.unit_of_work(ctx.engine):
-        for b in branches:
-            if not await Branch.exists().where(Branch.code == b["code"]):
-                await Branch.insert(
-                    Branch(code=b["code"], number=b["number"], name=b["name"], is_head_office=b.get("head_office", False))
-                )
-                counts["branches"] += 1
-        ids = {r["code"]: r["id"] for r in await Branch.select(Branch.id, Branch.code)}
-        for p in people:
-            if await Staff.exists().where(Staff.username == p["username"]):
-                continue
-            await Staff.insert(
-                Staff(
-                    username=p["username"],
-                    display_name=p["display_name"],
-                    role=p["role"],
-                    branch=ids[p["branch"]],
-                    all_branches=p.get("all_branches", False),
-                    password_hash=ctx.hasher.hash(p["password"]),
-                    must_change_password=p.get("must_change_password", True),
-                )
-            )
-            counts["staff"] += 1
+        counts = await staff_fixtures.add_missing(branches=branches, people=people, hash_password=ctx.hasher.hash)
         if counts["branches"] or counts["staff"]:
             await audit.append(ctx=ctx, action="admin.fixtures", actor=None, origin=CLI, details=counts)
     return counts
 
 
-async def _actor_for(username: str) -> Actor:
-    row = await Staff.select(Staff.all_columns(), Staff.branch.code).where(Staff.username == username).first()
+async def actor_for(*, username: str) -> Actor:
+    """The staff member acting in a command, fixture or test (no login: the caller vouches for them)."""
+    row = await staff_directory.staff_by_username(username=username)
     return Actor(
         staff_id=row["id"],
         username=row["username"],
@@ -83,7 +62,7 @@ async def load_demo_customers(ctx: AppContext, folder: Path) -> int:
         if await accounts.find_by_id_number(ctx, c["id_number"]):
             continue
         opener = c["opened_by"]
-        actor = actors.get(opener) or actors.setdefault(opener, await _actor_for(opener))
+        actor = actors.get(opener) or actors.setdefault(opener, await actor_for(username=opener))
         address = c["address"]
         customer = await accounts.open_account(
             ctx=ctx,

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from crm.errors import ConfigurationError
+
 
 def _env_int(env: dict[str, str], name: str, default: int) -> int:
     raw = env.get(name)
@@ -15,7 +17,7 @@ def _env_int(env: dict[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from None
 
 
 def _role_days(raw: str) -> dict[str, int]:
@@ -24,7 +26,7 @@ def _role_days(raw: str) -> dict[str, int]:
     for part in filter(None, (p.strip() for p in raw.split(","))):
         role, sep, value = part.partition("=")
         if not sep or not value.strip().isdigit() or int(value) < 1:
-            raise SystemExit(
+            raise ConfigurationError(
                 f"CRM_APPROVAL_OVERDUE_DAYS: expected role=days[,role=days…] with days ≥ 1, got {part!r}"
             )
         days[role.strip()] = int(value)

@@ -6,7 +6,7 @@ small font), the addenda that correct it (accepted records are never edited), an
 service supplies it, a summary of who looked at it. A copy downloaded under a lookup grant
 carries the requester's name and time as a watermark on every page (R-AR-06).
 
-The view model holds display strings only (see :mod:`reports.archive_documents`).
+The view model holds display strings only; the blocks are :mod:`reports.kit`'s.
 """
 
 from __future__ import annotations
@@ -16,20 +16,8 @@ from dataclasses import dataclass
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
-from reports.archive_documents import (
-    CONTENT_WIDTH,
-    fields_table,
-    heading,
-    list_table,
-    note,
-    printed_line,
-    title_block,
-    value,
-)
 from reports.cells import ENGLISH_COLOR, text_block
-from reports.contract_document import ApprovalLine
-from reports.fonts import register_cjk_font
-from reports.frame import DocumentInfo, build_pdf, styles
+from reports.kit import CONTENT_WIDTH, ApprovalLine, Kit, render_report, value
 from reports.text import plain_text
 
 __all__ = [
@@ -141,32 +129,27 @@ def short_hash(sha256: str) -> str:
 def render_archive_record(
     *, record: ArchiveRecord, font_path: str | None = None, search_system: bool = True
 ) -> bytes:
-    """Render the archive record as PDF bytes (fonts as in :func:`render_customer_sheet`)."""
-    font_name = register_cjk_font(font_path=font_path, search_system=search_system)
-    info = DocumentInfo(
+    """Render the archive record as PDF bytes (fonts as in :func:`reports.kit.render_report`)."""
+    return render_report(
+        document=record,
         title=TITLE,
         subject=f"档号 Archive No. {record.archive_no}",
-        author=record.printed_by or record.company_name,
-        company=record.company_name,
-        keywords=tuple(k for k in ("档案记录", "archive record", "R-AR-03", record.archive_no) if k),
-        watermark=record.watermark,
+        keywords=("档案记录", "archive record", "R-AR-03", record.archive_no),
+        author=record.printed_by,
+        story=lambda kit: _story(record, kit),
+        font_path=font_path,
+        search_system=search_system,
     )
-    return build_pdf(info=info, story=_story(record, font_name), font_name=font_name)
 
 
-def _story(rec: ArchiveRecord, font_name: str) -> list:
-    st = styles(font_name)
-    story = title_block(
-        "档案记录",
-        "Archive Record",
-        company=rec.company_name,
-        fields=(("档号", "Archive No.", rec.archive_no),),
-        st=st,
+def _story(rec: ArchiveRecord, kit: Kit) -> list:
+    story = kit.title_block(
+        "档案记录", "Archive Record", company=rec.company_name, fields=(("档号", "Archive No.", rec.archive_no),)
     )
-    story += heading("档案信息", "Description", st)
-    story.append(fields_table([("题名", "Title", rec.title)], font_name=font_name, label_ratio=0.21))
+    story += kit.heading("档案信息", "Description")
+    story.append(kit.fields([("题名", "Title", rec.title)]))
     story.append(
-        fields_table(
+        kit.field_pairs(
             [
                 ("全宗", "Fonds", rec.fonds),
                 ("门类", "Category", rec.category_label),
@@ -176,16 +159,13 @@ def _story(rec: ArchiveRecord, font_name: str) -> list:
                 ("档号", "Archive No.", rec.archive_no),
                 ("接收人", "Accepted by", rec.accepted_by),
                 ("接收时间", "Accepted at", rec.accepted_at),
-            ],
-            font_name=font_name,
-            pairs_per_row=2,
-            label_ratio=0.42,
+            ]
         )
     )
 
-    story += heading("合同摘要", "Contract", st)
+    story += kit.heading("合同摘要", "Contract")
     story.append(
-        fields_table(
+        kit.field_pairs(
             [
                 ("合同编号", "Contract No.", rec.contract_no),
                 ("合同类型", "Type", rec.contract_type_label),
@@ -193,113 +173,61 @@ def _story(rec: ArchiveRecord, font_name: str) -> list:
                 ("户号", "Account No.", rec.account_no),
                 ("合同金额", "Amount", rec.amount),
                 ("合同状态", "Status", rec.contract_status_label),
-            ],
-            font_name=font_name,
-            pairs_per_row=2,
-            label_ratio=0.42,
+            ]
         )
     )
 
-    story += _approvals(rec, font_name, st)
-    story += _files(rec, font_name, st)
-    story += _addenda(rec, font_name, st)
-    story += _access(rec, font_name, st)
-
-    story.append(Spacer(1, 6 * mm))
-    story.append(printed_line(rec.printed_by, rec.printed_at, st))
-    return story
-
-
-_APPROVAL_HEADERS = (
-    ("步骤", "Step"),
-    ("角色", "Role"),
-    ("审批人", "Decided by"),
-    ("时间", "Decided at"),
-    ("意见", "Decision"),
-    ("理由", "Reason"),
-)
-_APPROVAL_WIDTHS = (10 * mm, 36 * mm, 30 * mm, 28 * mm, 20 * mm, CONTENT_WIDTH - 124 * mm)
-
-
-def _approvals(rec: ArchiveRecord, font_name: str, st: dict) -> list:
-    story = heading("审批记录", "Approval Trail", st)
-    if not rec.approvals:
-        return story + [note("无需审批", "No approval was required", st)]
-    story.append(
-        list_table(
-            headers=_APPROVAL_HEADERS,
-            rows=((a.seq, a.role_label, a.decided_by, a.decided_at, a.decision_label, a.reason) for a in rec.approvals),
-            col_widths=_APPROVAL_WIDTHS,
-            font_name=font_name,
-        )
+    story += kit.approval_trail(rec.approvals, empty=("无需审批", "No approval was required"))
+    story += _files(rec, kit)
+    story += kit.list_section(
+        ("补充说明（更正）", "Addenda (Corrections)"),
+        headers=_ADDENDUM_HEADERS,
+        rows=[(a.date, a.by, a.text) for a in rec.addenda],
+        col_widths=_ADDENDUM_WIDTHS,
+        empty=("无补充说明", "No addenda"),
     )
+    story += _access(rec, kit)
+    story += kit.closing(printed_by=rec.printed_by, printed_at=rec.printed_at)
     return story
 
 
-def _files(rec: ArchiveRecord, font_name: str, st: dict) -> list:
-    story = heading("文件清单", "Files", st)
+def _files(rec: ArchiveRecord, kit: Kit) -> list:
+    story = kit.list_section(
+        ("文件清单", "Files"),
+        headers=_FILE_HEADERS,
+        rows=[
+            (str(n), f.kind_label, f.file_name, f.size, short_hash(f.sha256), f.uploaded_at)
+            for n, f in enumerate(rec.files, start=1)
+        ],
+        col_widths=_FILE_WIDTHS,
+        empty=("无文件", "No files"),
+    )
     if not rec.files:
-        return story + [note("无文件", "No files", st)]
-    story.append(
-        list_table(
-            headers=_FILE_HEADERS,
-            rows=(
-                (str(n), f.kind_label, f.file_name, f.size, short_hash(f.sha256), f.uploaded_at)
-                for n, f in enumerate(rec.files, start=1)
-            ),
-            col_widths=_FILE_WIDTHS,
-            font_name=font_name,
-        )
-    )
+        return story
     # The full digests, one line each (one flowable per line, so a long list can break pages).
     story.append(Spacer(1, 1.5 * mm))
     story.append(
         text_block(
             [[("完整 SHA-256 ", None, None), ("Full SHA-256", 6.5, ENGLISH_COLOR)]],
-            st["small"],
+            kit.st["small"],
             CONTENT_WIDTH,
         )
     )
-    story += [
-        text_block([[(f"{n}　{value(f.sha256)}", None, None)]], st["small"], CONTENT_WIDTH)
-        for n, f in enumerate(rec.files, start=1)
-    ]
+    story += [kit.paragraph(f"{n}　{value(f.sha256)}", style="small") for n, f in enumerate(rec.files, start=1)]
     return story
 
 
-def _addenda(rec: ArchiveRecord, font_name: str, st: dict) -> list:
-    story = heading("补充说明（更正）", "Addenda (Corrections)", st)
-    if not rec.addenda:
-        return story + [note("无补充说明", "No addenda", st)]
-    story.append(
-        list_table(
-            headers=_ADDENDUM_HEADERS,
-            rows=((a.date, a.by, a.text) for a in rec.addenda),
-            col_widths=_ADDENDUM_WIDTHS,
-            font_name=font_name,
-        )
-    )
-    return story
-
-
-def _access(rec: ArchiveRecord, font_name: str, st: dict) -> list:
-    if rec.access_history is None and not plain_text(rec.access_summary):
-        return []
-    story = heading("查阅记录", "Access History", st)
+def _access(rec: ArchiveRecord, kit: Kit) -> list:
     summary = plain_text(rec.access_summary)
-    if summary:
-        story.append(text_block([[(summary, None, None)]], st["body"], CONTENT_WIDTH))
-    if rec.access_history:
-        if summary:
-            story.append(Spacer(1, 1.5 * mm))
-        story.append(
-            list_table(
-                headers=_ACCESS_HEADERS,
-                rows=((a.at, a.by, a.action_label, a.request_no, a.detail) for a in rec.access_history),
-                col_widths=_ACCESS_WIDTHS,
-                font_name=font_name,
-            )
+    if rec.access_history is None and not summary:
+        return []
+    title = ("查阅记录", "Access History")
+    rows = [(a.at, a.by, a.action_label, a.request_no, a.detail) for a in rec.access_history or ()]
+    if not summary:
+        return kit.list_section(
+            title, headers=_ACCESS_HEADERS, rows=rows, col_widths=_ACCESS_WIDTHS, empty=("无查阅记录", "No access recorded")
         )
-    elif not summary:
-        story.append(note("无查阅记录", "No access recorded", st))
+    story = kit.heading(*title) + [kit.paragraph(summary)]
+    if rows:
+        story += [Spacer(1, 1.5 * mm), kit.list_table(headers=_ACCESS_HEADERS, rows=rows, col_widths=_ACCESS_WIDTHS)]
     return story

@@ -2,34 +2,22 @@
 
 The view model holds display strings only: the service layer decides what is masked
 (R-PM-02), formats dates and times, and translates enum values into labels. Empty values
-print as "—". Every value is escaped before it reaches Paragraph markup (CVE-2023-33733).
+print as "—". Every value is escaped before it reaches Paragraph markup (CVE-2023-33733); the
+blocks are :mod:`reports.kit`'s.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer
 
-from reports.cells import ENGLISH_COLOR, text_block
-from reports.fonts import register_cjk_font
-from reports.frame import (
-    MARGIN_X,
-    DocumentInfo,
-    build_pdf,
-    data_table,
-    label_value_table,
-    styles,
-)
-from reports.text import EMPTY_PLACEHOLDER, plain_text
+from reports.kit import CONTENT_WIDTH, Kit, render_report
+from reports.text import plain_text
 
 __all__ = ["ApplianceLine", "CustomerSheet", "MeterLine", "TITLE", "render_customer_sheet"]
 
 TITLE = "用户信息表 Customer Information Sheet"
-
-_CONTENT_WIDTH = A4[0] - 2 * MARGIN_X
 
 _METER_HEADERS = (
     ("表号", "Serial No."),
@@ -40,7 +28,7 @@ _METER_HEADERS = (
     ("初始读数(m³)", "Initial Reading"),
     ("铅封号", "Seal No."),
 )
-_METER_WIDTHS = tuple(w * mm for w in (30, 18, 36, 24, 26)) + ((_CONTENT_WIDTH / mm - 134) * mm,)
+_METER_WIDTHS = tuple(w * mm for w in (30, 18, 36, 24, 26)) + ((CONTENT_WIDTH / mm - 134) * mm,)
 
 _APPLIANCE_HEADERS = (
     ("种类", "Kind"),
@@ -48,7 +36,7 @@ _APPLIANCE_HEADERS = (
     ("型号", "Model"),
     ("安装日期", "Installed"),
 )
-_APPLIANCE_WIDTHS = tuple(w * mm for w in (44, 48, 48)) + ((_CONTENT_WIDTH / mm - 140) * mm,)
+_APPLIANCE_WIDTHS = tuple(w * mm for w in (44, 48, 48)) + ((CONTENT_WIDTH / mm - 140) * mm,)
 
 
 @dataclass(frozen=True)
@@ -90,44 +78,32 @@ class CustomerSheet:
     printed_at: str
     meters: tuple[MeterLine, ...] = ()
     appliances: tuple[ApplianceLine, ...] = ()
-    confidential_watermark: str | None = None
+    watermark: str | None = None
 
 
 def render_customer_sheet(
     *, sheet: CustomerSheet, font_path: str | None = None, search_system: bool = True
 ) -> bytes:
-    """Render the sheet as PDF bytes.
-
-    ``font_path`` is the configured TrueType CJK font, if any; ``search_system=False``
-    forces the CID font when no ``font_path`` is given (see :mod:`reports.fonts`).
-    """
-    font_name = register_cjk_font(font_path=font_path, search_system=search_system)
-    info = DocumentInfo(
+    """Render the sheet as PDF bytes (fonts as in :func:`reports.kit.render_report`)."""
+    return render_report(
+        document=sheet,
         title=TITLE,
         subject=f"户号 Account No. {sheet.account_no}",
-        author=sheet.printed_by or sheet.company_name,
-        company=sheet.company_name,
         keywords=("用户信息表", "customer information sheet", "R-AC-05", sheet.account_no),
-        watermark=sheet.confidential_watermark,
+        author=sheet.printed_by,
+        story=lambda kit: _story(sheet, kit),
+        font_path=font_path,
+        search_system=search_system,
     )
-    return build_pdf(info=info, story=_story(sheet, font_name), font_name=font_name)
 
 
-def _story(sheet: CustomerSheet, font_name: str) -> list:
-    st = styles(font_name)
+def _story(sheet: CustomerSheet, kit: Kit) -> list:
     organisation = f"{plain_text(sheet.company_name)}　{plain_text(sheet.branch_name)}"
-    story: list = [
-        text_block(
-            [[("用户信息表", None, None)], [("Customer Information Sheet", 10, None)]],
-            st["title"],
-            _CONTENT_WIDTH,
-        ),
-        text_block([[(organisation, None, None)]], st["subtitle"], _CONTENT_WIDTH),
-    ]
+    story = kit.title_block("用户信息表", "Customer Information Sheet", company=organisation)
 
-    story.append(_heading("基本信息", "Basic Information", st))
+    story += kit.heading("基本信息", "Basic Information")
     story.append(
-        label_value_table(
+        kit.field_pairs(
             [
                 ("户号", "Account No.", sheet.account_no),
                 ("用户名称", "Name", sheet.name),
@@ -139,88 +115,39 @@ def _story(sheet: CustomerSheet, font_name: str) -> list:
                 ("开户时间", "Opened At", sheet.opened_at),
                 ("联系人", "Contact Person", sheet.contact_name),
                 ("联系人电话", "Contact Phone", sheet.contact_phone),
-            ],
-            font_name=font_name,
-            width=_CONTENT_WIDTH,
-            pairs_per_row=2,
-            label_ratio=0.42,
+            ]
         )
     )
 
-    story.append(_heading("地址信息", "Address", st))
-    story.append(
-        label_value_table(
-            [("用气地址", "Service Address", sheet.address)],
-            font_name=font_name,
-            width=_CONTENT_WIDTH,
-            label_ratio=0.21,
-        )
+    story += kit.heading("地址信息", "Address")
+    story.append(kit.fields([("用气地址", "Service Address", sheet.address)]))
+
+    story += kit.list_section(
+        ("表务信息", "Meters"),
+        headers=_METER_HEADERS,
+        rows=[
+            (m.serial, m.model, m.type_label, m.installed_date, m.initial_reading, m.seal_no) for m in sheet.meters
+        ],
+        col_widths=_METER_WIDTHS,
+        empty=("无表务记录", "No meters recorded"),
+    )
+    story += kit.list_section(
+        ("燃气具信息", "Gas Appliances"),
+        headers=_APPLIANCE_HEADERS,
+        rows=[(a.kind_label, a.brand, a.model, a.installed_date) for a in sheet.appliances],
+        col_widths=_APPLIANCE_WIDTHS,
+        empty=("无燃气具记录", "No appliances recorded"),
     )
 
-    story.append(_heading("表务信息", "Meters", st))
-    if sheet.meters:
-        story.append(
-            data_table(
-                headers=_METER_HEADERS,
-                rows=(
-                    (m.serial, m.model, m.type_label, m.installed_date, m.initial_reading, m.seal_no)
-                    for m in sheet.meters
-                ),
-                col_widths=_METER_WIDTHS,
-                font_name=font_name,
-            )
-        )
-    else:
-        story.append(_note("无表务记录", "No meters recorded", st))
-
-    story.append(_heading("燃气具信息", "Gas Appliances", st))
-    if sheet.appliances:
-        story.append(
-            data_table(
-                headers=_APPLIANCE_HEADERS,
-                rows=((a.kind_label, a.brand, a.model, a.installed_date) for a in sheet.appliances),
-                col_widths=_APPLIANCE_WIDTHS,
-                font_name=font_name,
-            )
-        )
-    else:
-        story.append(_note("无燃气具记录", "No appliances recorded", st))
-
-    story.append(_heading("开户资料", "Opening Documents", st))
+    story += kit.heading("开户资料", "Opening Documents")
     story.append(
-        label_value_table(
+        kit.fields(
             [
                 ("《天然气用户送气通知单》编号", "Gas Delivery Notice No.", sheet.delivery_notice_no),
                 ("安装验收图纸编号", "Acceptance Drawing No.", sheet.acceptance_drawing_no),
             ],
-            font_name=font_name,
-            width=_CONTENT_WIDTH,
             label_ratio=0.42,
         )
     )
-
-    story.append(Spacer(1, 6 * mm))
-    story.append(
-        text_block(
-            [
-                [
-                    ("打印人 ", None, None),
-                    ("Printed by", 6.5, ENGLISH_COLOR),
-                    (f"：{plain_text(sheet.printed_by) or EMPTY_PLACEHOLDER}　　打印时间 ", None, None),
-                    ("Printed at", 6.5, ENGLISH_COLOR),
-                    (f"：{plain_text(sheet.printed_at) or EMPTY_PLACEHOLDER}", None, None),
-                ]
-            ],
-            st["small"],
-            _CONTENT_WIDTH,
-        )
-    )
+    story += kit.closing(printed_by=sheet.printed_by, printed_at=sheet.printed_at)
     return story
-
-
-def _heading(zh: str, en: str, st: dict) -> Flowable:
-    return text_block([[(zh + " ", None, None), (en, 8.5, ENGLISH_COLOR)]], st["heading"], _CONTENT_WIDTH)
-
-
-def _note(zh: str, en: str, st: dict) -> Flowable:
-    return text_block([[(zh + " ", None, None), (en, 7.5, ENGLISH_COLOR)]], st["body"], _CONTENT_WIDTH)

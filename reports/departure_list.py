@@ -4,7 +4,7 @@ When a staff member leaves, everything still in their hands is listed and handed
 successor: open customers, contracts, approval decisions still pending, and archives they
 have borrowed. The leaving person, the successor and a supervisor sign (交出人 / 接收人 / 监交人).
 
-The view model holds display strings only (see :mod:`reports.archive_documents`).
+The view model holds display strings only; the blocks are :mod:`reports.kit`'s.
 """
 
 from __future__ import annotations
@@ -12,21 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Spacer
 
-from reports.archive_documents import (
-    ARCHIVE_NO_WIDTH,
-    CONTENT_WIDTH,
-    fields_table,
-    heading,
-    list_table,
-    note,
-    printed_line,
-    signature_block,
-    title_block,
-)
-from reports.fonts import register_cjk_font
-from reports.frame import DocumentInfo, build_pdf, styles
+from reports.kit import ARCHIVE_NO_WIDTH, CONTENT_WIDTH, Kit, render_report
 from reports.text import plain_text
 
 __all__ = [
@@ -120,112 +107,67 @@ class DepartureList:
 def render_departure_list(
     *, departure_list: DepartureList, font_path: str | None = None, search_system: bool = True
 ) -> bytes:
-    """Render the departure handover list as PDF bytes (fonts as in :func:`render_customer_sheet`)."""
-    doc = departure_list
-    font_name = register_cjk_font(font_path=font_path, search_system=search_system)
-    info = DocumentInfo(
+    """Render the departure handover list as PDF bytes (fonts as in :func:`reports.kit.render_report`)."""
+    return render_report(
+        document=departure_list,
         title=TITLE,
-        subject=f"交接单号 Handover No. {doc.handover_no} {doc.leaving_person}".strip(),
-        author=doc.printed_by or doc.company_name,
-        company=doc.company_name,
-        keywords=tuple(k for k in ("交接清单", "departure handover list", "R-AR-07", doc.handover_no) if k),
-        watermark=doc.watermark,
+        subject=f"交接单号 Handover No. {departure_list.handover_no} {departure_list.leaving_person}".strip(),
+        keywords=("交接清单", "departure handover list", "R-AR-07", departure_list.handover_no),
+        author=departure_list.printed_by,
+        story=lambda kit: _story(departure_list, kit),
+        font_path=font_path,
+        search_system=search_system,
     )
-    return build_pdf(info=info, story=_story(doc, font_name), font_name=font_name)
 
 
-def _story(doc: DepartureList, font_name: str) -> list:
-    st = styles(font_name)
-    story = title_block(
+def _story(departure: DepartureList, kit: Kit) -> list:
+    story = kit.title_block(
         "交接清单",
         "Departure Handover List",
-        company=doc.company_name,
-        fields=(("交接单号", "Handover No.", doc.handover_no), ("交接日期", "Date", doc.handover_date)),
-        st=st,
+        company=departure.company_name,
+        fields=(("交接单号", "Handover No.", departure.handover_no), ("交接日期", "Date", departure.handover_date)),
     )
-    story += heading("交接人员", "Persons", st)
+    story += kit.heading("交接人员", "Persons")
     story.append(
-        fields_table(
+        kit.field_pairs(
             [
-                ("交出人（离职人员）", "Leaving", doc.leaving_person),
-                ("接收人", "Successor", doc.successor),
-                ("监交人", "Supervisor", doc.supervisor),
-                ("交接日期", "Date", doc.handover_date),
-            ],
-            font_name=font_name,
-            pairs_per_row=2,
-            label_ratio=0.42,
+                ("交出人（离职人员）", "Leaving", departure.leaving_person),
+                ("接收人", "Successor", departure.successor),
+                ("监交人", "Supervisor", departure.supervisor),
+                ("交接日期", "Date", departure.handover_date),
+            ]
         )
     )
-    if plain_text(doc.note):
-        story.append(fields_table([("备注", "Note", doc.note)], font_name=font_name, label_ratio=0.21))
+    if plain_text(departure.note):
+        story.append(kit.fields([("备注", "Note", departure.note)]))
 
-    story += _section(
-        ("在管用户", "Open Customers"),
-        ("无在管用户", "No open customers"),
-        _CUSTOMER_HEADERS,
-        _CUSTOMER_WIDTHS,
-        [(c.account_no, c.name, c.status_label) for c in doc.customers],
-        font_name,
-        st,
+    sections = (
+        (("在管用户", "Open Customers"), ("无在管用户", "No open customers"), _CUSTOMER_HEADERS, _CUSTOMER_WIDTHS,
+         [(c.account_no, c.name, c.status_label) for c in departure.customers]),
+        (("经办合同", "Contracts"), ("无经办合同", "No open contracts"), _CONTRACT_HEADERS, _CONTRACT_WIDTHS,
+         [(c.contract_no, c.customer_name, c.status_label) for c in departure.contracts]),
+        (("待审批事项", "Pending Approvals"), ("无待审批事项", "No pending approvals"), _APPROVAL_HEADERS,
+         _APPROVAL_WIDTHS, [(a.subject, a.step_label, a.submitted_at) for a in departure.approvals]),
+        (("借阅档案", "Borrowed Archives"), ("无借阅档案", "No borrowed archives"), _BORROWED_HEADERS,
+         _BORROWED_WIDTHS, [(b.archive_no, b.request_no, b.valid_until) for b in departure.borrowed]),
     )
-    story += _section(
-        ("经办合同", "Contracts"),
-        ("无经办合同", "No open contracts"),
-        _CONTRACT_HEADERS,
-        _CONTRACT_WIDTHS,
-        [(c.contract_no, c.customer_name, c.status_label) for c in doc.contracts],
-        font_name,
-        st,
-    )
-    story += _section(
-        ("待审批事项", "Pending Approvals"),
-        ("无待审批事项", "No pending approvals"),
-        _APPROVAL_HEADERS,
-        _APPROVAL_WIDTHS,
-        [(a.subject, a.step_label, a.submitted_at) for a in doc.approvals],
-        font_name,
-        st,
-    )
-    story += _section(
-        ("借阅档案", "Borrowed Archives"),
-        ("无借阅档案", "No borrowed archives"),
-        _BORROWED_HEADERS,
-        _BORROWED_WIDTHS,
-        [(b.archive_no, b.request_no, b.valid_until) for b in doc.borrowed],
-        font_name,
-        st,
-    )
-
-    story.append(Spacer(1, 4 * mm))
-    story.append(
-        signature_block(
-            (
-                ("交出人", "Handed over by", doc.leaving_person),
-                ("接收人", "Received by", doc.successor),
-                ("监交人", "Supervised by", doc.supervisor),
-            ),
-            font_name=font_name,
-            st=st,
+    for title, empty, headers, widths, rows in sections:
+        story += kit.list_section(
+            title,
+            headers=headers,
+            rows=[(str(n), *row) for n, row in enumerate(rows, start=1)],
+            col_widths=widths,
+            empty=empty,
+            total=("共 {n} 项", "{n} item(s)"),
         )
+
+    story += kit.closing(
+        printed_by=departure.printed_by,
+        printed_at=departure.printed_at,
+        signatures=(
+            ("交出人", "Handed over by", departure.leaving_person),
+            ("接收人", "Received by", departure.successor),
+            ("监交人", "Supervised by", departure.supervisor),
+        ),
     )
-    story.append(Spacer(1, 6 * mm))
-    story.append(printed_line(doc.printed_by, doc.printed_at, st))
     return story
-
-
-def _section(
-    title: tuple[str, str],
-    empty: tuple[str, str],
-    headers: tuple[tuple[str, str], ...],
-    widths: tuple[float, ...],
-    rows: list[tuple[str, ...]],
-    font_name: str,
-    st: dict,
-) -> list:
-    story = heading(*title, st)
-    if not rows:
-        return story + [note(*empty, st)]
-    numbered = [(str(n), *row) for n, row in enumerate(rows, start=1)]
-    table = list_table(headers=headers, rows=numbered, col_widths=widths, font_name=font_name)
-    return story + [table, Spacer(1, 1.5 * mm), note(f"共 {len(rows)} 项", f"{len(rows)} item(s)", st)]

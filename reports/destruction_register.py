@@ -5,7 +5,7 @@ presence of (at least) two witnesses (监销人). It lists every destroyed archi
 of every destroyed file, so the register proves exactly what was destroyed, then closes with
 a statement and the signatures of the executor and the witnesses.
 
-The view model holds display strings only (see :mod:`reports.archive_documents`).
+The view model holds display strings only; the blocks are :mod:`reports.kit`'s.
 """
 
 from __future__ import annotations
@@ -15,22 +15,8 @@ from dataclasses import dataclass
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from reports.archive_documents import (
-    ARCHIVE_NO_WIDTH,
-    CONTENT_WIDTH,
-    fields_table,
-    fitted_width,
-    heading,
-    list_table,
-    note,
-    printed_line,
-    signature_block,
-    title_block,
-    value,
-)
 from reports.cells import ENGLISH_COLOR, text_block
-from reports.fonts import register_cjk_font
-from reports.frame import DocumentInfo, build_pdf, styles
+from reports.kit import ARCHIVE_NO_WIDTH, CONTENT_WIDTH, Kit, fitted_width, render_report, value
 from reports.text import plain_text
 
 __all__ = [
@@ -103,32 +89,30 @@ class DestructionRegister:
 def render_destruction_register(
     *, register: DestructionRegister, font_path: str | None = None, search_system: bool = True
 ) -> bytes:
-    """Render the register as PDF bytes (fonts as in :func:`render_customer_sheet`)."""
-    font_name = register_cjk_font(font_path=font_path, search_system=search_system)
-    info = DocumentInfo(
+    """Render the register as PDF bytes (fonts as in :func:`reports.kit.render_report`)."""
+    return render_report(
+        document=register,
         title=TITLE,
         subject=f"销毁批次 Disposal Batch No. {register.batch_no}",
-        author=register.printed_by or register.company_name,
-        company=register.company_name,
-        keywords=tuple(k for k in ("销毁清册", "destruction register", "R-AR-05", register.batch_no) if k),
-        watermark=register.watermark,
+        keywords=("销毁清册", "destruction register", "R-AR-05", register.batch_no),
+        author=register.printed_by,
+        story=lambda kit: _story(register, kit),
+        font_path=font_path,
+        search_system=search_system,
     )
-    return build_pdf(info=info, story=_story(register, font_name), font_name=font_name)
 
 
-def _story(reg: DestructionRegister, font_name: str) -> list:
-    st = styles(font_name)
+def _story(reg: DestructionRegister, kit: Kit) -> list:
     witnesses = "、".join(plain_text(w) for w in reg.witnesses if plain_text(w))
-    story = title_block(
+    story = kit.title_block(
         "销毁清册",
         "Destruction Register",
         company=reg.company_name,
         fields=(("销毁批次", "Batch No.", reg.batch_no), ("状态", "Status", reg.status_label)),
-        st=st,
     )
-    story += heading("销毁经过", "Disposal", st)
+    story += kit.heading("销毁经过", "Disposal")
     story.append(
-        fields_table(
+        kit.field_pairs(
             [
                 ("提出人（档案员）", "Proposed by", reg.proposed_by),
                 ("提出时间", "Proposed at", reg.proposed_at),
@@ -136,64 +120,54 @@ def _story(reg: DestructionRegister, font_name: str) -> list:
                 ("批准时间", "Approved at", reg.approved_at),
                 ("执行人", "Executed by", reg.executed_by),
                 ("销毁时间", "Executed at", reg.executed_at),
-            ],
-            font_name=font_name,
-            pairs_per_row=2,
-            label_ratio=0.42,
+            ]
         )
     )
-    story.append(fields_table([("监销人", "Witnesses", witnesses)], font_name=font_name, label_ratio=0.21))
+    story.append(kit.fields([("监销人", "Witnesses", witnesses)]))
 
-    story += heading("销毁档案", "Destroyed Archives", st)
-    if reg.lines:
-        story.append(
-            list_table(
-                headers=_ARCHIVE_HEADERS,
-                rows=(
-                    (a.seq, a.archive_no, a.title, a.retention_label, a.year, a.due_date, a.file_count)
-                    for a in reg.lines
-                ),
-                col_widths=_ARCHIVE_WIDTHS,
-                font_name=font_name,
-            )
-        )
-    else:
-        story.append(note("本批次无销毁档案", "No archives in this batch", st))
+    story += kit.list_section(
+        ("销毁档案", "Destroyed Archives"),
+        headers=_ARCHIVE_HEADERS,
+        rows=[(a.seq, a.archive_no, a.title, a.retention_label, a.year, a.due_date, a.file_count) for a in reg.lines],
+        col_widths=_ARCHIVE_WIDTHS,
+        empty=("本批次无销毁档案", "No archives in this batch"),
+    )
 
-    story += heading("销毁文件及校验值", "Destroyed Files (SHA-256)", st)
     files = [(a.archive_no, f.file_name, f.sha256) for a in reg.lines for f in a.files]
-    if files:
-        # The full digest stays on one line: its column is as wide as the widest digest.
-        sha_width = fitted_width(
-            (sha for _, _, sha in files),
-            font_name,
-            size=_CELL_FONT_SIZE,
-            minimum=30 * mm,
-            maximum=CONTENT_WIDTH - ARCHIVE_NO_WIDTH - _MIN_FILE_NAME_WIDTH,
-        )
-        widths = (ARCHIVE_NO_WIDTH, CONTENT_WIDTH - ARCHIVE_NO_WIDTH - sha_width, sha_width)
-        story.append(list_table(headers=_FILE_HEADERS, rows=files, col_widths=widths, font_name=font_name))
-    else:
-        story.append(note("无文件记录", "No files recorded", st))
+    story += kit.list_section(
+        ("销毁文件及校验值", "Destroyed Files (SHA-256)"),
+        headers=_FILE_HEADERS,
+        rows=files,
+        col_widths=_file_widths(files, kit.font_name),
+        empty=("无文件记录", "No files recorded"),
+    )
 
     # At least two witness boxes, even before the witnesses are known (R-AR-05).
     witness_names = list(reg.witnesses) + [""] * (2 - len(reg.witnesses))
-    parties = [("销毁执行人", "Executed by", reg.executed_by)] + [
-        ("监销人", "Witness", w) for w in witness_names
-    ]
-    story.append(Spacer(1, 4 * mm))
+    parties = [("销毁执行人", "Executed by", reg.executed_by)] + [("监销人", "Witness", w) for w in witness_names]
     # The closing statement and the signatures under it stay on one page.
-    story.append(
-        signature_block(
-            parties, font_name=font_name, st=st, lead=(_statement(reg, witnesses, st), Spacer(1, 3 * mm))
-        )
+    story += kit.closing(
+        printed_by=reg.printed_by,
+        printed_at=reg.printed_at,
+        signatures=parties,
+        lead=(_statement(reg, witnesses, kit), Spacer(1, 3 * mm)),
     )
-    story.append(Spacer(1, 6 * mm))
-    story.append(printed_line(reg.printed_by, reg.printed_at, st))
     return story
 
 
-def _statement(reg: DestructionRegister, witnesses: str, st: dict) -> Flowable:
+def _file_widths(files: list[tuple[str, str, str]], font_name: str) -> tuple[float, float, float]:
+    """The full digest stays on one line: its column is as wide as the widest digest."""
+    sha_width = fitted_width(
+        (sha for _, _, sha in files),
+        font_name,
+        size=_CELL_FONT_SIZE,
+        minimum=30 * mm,
+        maximum=CONTENT_WIDTH - ARCHIVE_NO_WIDTH - _MIN_FILE_NAME_WIDTH,
+    )
+    return ARCHIVE_NO_WIDTH, CONTENT_WIDTH - ARCHIVE_NO_WIDTH - sha_width, sha_width
+
+
+def _statement(reg: DestructionRegister, witnesses: str, kit: Kit) -> Flowable:
     count = len(reg.lines)
     return text_block(
         [
@@ -214,6 +188,6 @@ def _statement(reg: DestructionRegister, witnesses: str, st: dict) -> Flowable:
                 )
             ],
         ],
-        st["body"],
+        kit.st["body"],
         CONTENT_WIDTH,
     )

@@ -4,7 +4,7 @@ The front desk submits a batch of fulfilled or terminated contracts with their m
 archivist checks it and accepts it (each contract then has its archive number) or returns it
 with a reason. The list records both parties and is signed by both (移交人 / 接收人).
 
-The view model holds display strings only (see :mod:`reports.archive_documents`).
+The view model holds display strings only; the blocks are :mod:`reports.kit`'s.
 """
 
 from __future__ import annotations
@@ -12,21 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Spacer
 
-from reports.archive_documents import (
-    ARCHIVE_NO_WIDTH,
-    CONTENT_WIDTH,
-    fields_table,
-    heading,
-    list_table,
-    note,
-    printed_line,
-    signature_block,
-    title_block,
-)
-from reports.fonts import register_cjk_font
-from reports.frame import DocumentInfo, build_pdf, styles
+from reports.kit import ARCHIVE_NO_WIDTH, CONTENT_WIDTH, Kit, render_report
 
 __all__ = ["HandoverLine", "HandoverList", "MaterialCount", "TITLE", "render_handover_list"]
 
@@ -89,99 +76,62 @@ class HandoverList:
 def render_handover_list(
     *, handover_list: HandoverList, font_path: str | None = None, search_system: bool = True
 ) -> bytes:
-    """Render the handover list as PDF bytes (fonts as in :func:`render_customer_sheet`)."""
-    doc = handover_list
-    font_name = register_cjk_font(font_path=font_path, search_system=search_system)
-    info = DocumentInfo(
+    """Render the handover list as PDF bytes (fonts as in :func:`reports.kit.render_report`)."""
+    return render_report(
+        document=handover_list,
         title=TITLE,
-        subject=f"移交批次 Batch No. {doc.batch_no}",
-        author=doc.printed_by or doc.company_name,
-        company=doc.company_name,
-        keywords=tuple(k for k in ("移交清单", "handover list", "R-AR-02", doc.batch_no) if k),
-        watermark=doc.watermark,
+        subject=f"移交批次 Batch No. {handover_list.batch_no}",
+        keywords=("移交清单", "handover list", "R-AR-02", handover_list.batch_no),
+        author=handover_list.printed_by,
+        story=lambda kit: _story(handover_list, kit),
+        font_path=font_path,
+        search_system=search_system,
     )
-    return build_pdf(info=info, story=_story(doc, font_name), font_name=font_name)
 
 
-def _story(doc: HandoverList, font_name: str) -> list:
-    st = styles(font_name)
-    story = title_block(
+def _story(batch: HandoverList, kit: Kit) -> list:
+    story = kit.title_block(
         "移交清单",
         "Handover List",
-        company=doc.company_name,
-        fields=(("移交批次", "Batch No.", doc.batch_no), ("状态", "Status", doc.status_label)),
-        st=st,
+        company=batch.company_name,
+        fields=(("移交批次", "Batch No.", batch.batch_no), ("状态", "Status", batch.status_label)),
     )
-    story += heading("移交信息", "Handover", st)
+    story += kit.heading("移交信息", "Handover")
     story.append(
-        fields_table(
+        kit.field_pairs(
             [
-                ("移交人（前台）", "Submitted by", doc.submitted_by),
-                ("移交时间", "Submitted at", doc.submitted_at),
-                ("接收/退回人（档案员）", "Received / returned by", doc.received_by),
-                ("接收/退回时间", "Received / returned at", doc.received_at),
-            ],
-            font_name=font_name,
-            pairs_per_row=2,
-            label_ratio=0.42,
+                ("移交人（前台）", "Submitted by", batch.submitted_by),
+                ("移交时间", "Submitted at", batch.submitted_at),
+                ("接收/退回人（档案员）", "Received / returned by", batch.received_by),
+                ("接收/退回时间", "Received / returned at", batch.received_at),
+            ]
         )
     )
-    story.append(
-        fields_table(
-            [("退回原因", "Return Reason", doc.return_reason)],
-            font_name=font_name,
-            label_ratio=0.21,
-        )
+    story.append(kit.fields([("退回原因", "Return Reason", batch.return_reason)]))
+
+    story += kit.list_section(
+        ("移交合同", "Contracts"),
+        headers=_CONTRACT_HEADERS,
+        rows=[
+            (c.seq, c.contract_no, c.type_label, c.customer_name, c.account_no, c.status_label, c.archive_no)
+            for c in batch.lines
+        ],
+        col_widths=_CONTRACT_WIDTHS,
+        empty=("本批次无合同", "No contracts in this batch"),
+        total=("共 {n} 份合同", "{n} contract(s)"),
     )
 
-    story += heading("移交合同", "Contracts", st)
-    if doc.lines:
-        story.append(
-            list_table(
-                headers=_CONTRACT_HEADERS,
-                rows=(
-                    (
-                        c.seq,
-                        c.contract_no,
-                        c.type_label,
-                        c.customer_name,
-                        c.account_no,
-                        c.status_label,
-                        c.archive_no,
-                    )
-                    for c in doc.lines
-                ),
-                col_widths=_CONTRACT_WIDTHS,
-                font_name=font_name,
-            )
-        )
-        story.append(Spacer(1, 1.5 * mm))
-        story.append(note(f"共 {len(doc.lines)} 份合同", f"{len(doc.lines)} contract(s)", st))
-    else:
-        story.append(note("本批次无合同", "No contracts in this batch", st))
-
-    story += heading("随附材料", "Related Materials", st)
-    materials = [(c.seq, c.contract_no, m.kind_label, m.file_count) for c in doc.lines for m in c.materials]
-    if materials:
-        story.append(
-            list_table(
-                headers=_MATERIAL_HEADERS, rows=materials, col_widths=_MATERIAL_WIDTHS, font_name=font_name
-            )
-        )
-    else:
-        story.append(note("无随附材料", "No related materials", st))
-
-    story.append(Spacer(1, 4 * mm))
-    story.append(
-        signature_block(
-            (
-                ("移交人", "Handed over by", doc.submitted_by),
-                ("接收人", "Received by", doc.received_by),
-            ),
-            font_name=font_name,
-            st=st,
-        )
+    story += kit.list_section(
+        ("随附材料", "Related Materials"),
+        headers=_MATERIAL_HEADERS,
+        rows=[(c.seq, c.contract_no, m.kind_label, m.file_count) for c in batch.lines for m in c.materials],
+        col_widths=_MATERIAL_WIDTHS,
+        empty=("无随附材料", "No related materials"),
     )
-    story.append(Spacer(1, 6 * mm))
-    story.append(printed_line(doc.printed_by, doc.printed_at, st))
+
+    story += kit.closing(
+        printed_by=batch.printed_by,
+        printed_at=batch.printed_at,
+        signatures=(("移交人", "Handed over by", batch.submitted_by), ("接收人", "Received by", batch.received_by)),
+    )
     return story

@@ -6,7 +6,7 @@ and where it stands; then the access log: every view and download under a grant.
 
 A request's facts are split over two tables keyed by the request number (what was asked;
 who decided it and when), which keeps every value on A4 portrait on one legible line.
-The view model holds display strings only (see :mod:`reports.archive_documents`).
+The view model holds display strings only; the blocks are :mod:`reports.kit`'s.
 """
 
 from __future__ import annotations
@@ -16,17 +16,7 @@ from dataclasses import dataclass
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
-from reports.archive_documents import (
-    ARCHIVE_NO_WIDTH,
-    CONTENT_WIDTH,
-    heading,
-    list_table,
-    note,
-    printed_line,
-    title_block,
-)
-from reports.fonts import register_cjk_font
-from reports.frame import DocumentInfo, build_pdf, styles
+from reports.kit import ARCHIVE_NO_WIDTH, CONTENT_WIDTH, Kit, render_report
 
 __all__ = ["AccessLogLine", "LookupRegister", "LookupRequestLine", "TITLE", "render_lookup_register"]
 
@@ -120,96 +110,54 @@ class LookupRegister:
 def render_lookup_register(
     *, register: LookupRegister, font_path: str | None = None, search_system: bool = True
 ) -> bytes:
-    """Render the register as PDF bytes (fonts as in :func:`render_customer_sheet`)."""
-    font_name = register_cjk_font(font_path=font_path, search_system=search_system)
-    info = DocumentInfo(
+    """Render the register as PDF bytes (fonts as in :func:`reports.kit.render_report`)."""
+    return render_report(
+        document=register,
         title=TITLE,
         subject=f"登记期间 Period {register.period}",
-        author=register.printed_by or register.company_name,
-        company=register.company_name,
-        keywords=tuple(k for k in ("查(借)阅登记簿", "lookup register", "R-AR-06", register.period) if k),
-        watermark=register.watermark,
-    )
-    return build_pdf(info=info, story=_story(register, font_name), font_name=font_name)
-
-
-def _story(reg: LookupRegister, font_name: str) -> list:
-    st = styles(font_name)
-    story = title_block(
-        "查(借)阅登记簿",
-        "Lookup Register",
-        company=reg.company_name,
-        fields=(("登记期间", "Period", reg.period),),
-        st=st,
+        keywords=("查(借)阅登记簿", "lookup register", "R-AR-06", register.period),
+        author=register.printed_by,
+        story=lambda kit: _story(register, kit),
+        font_path=font_path,
+        search_system=search_system,
     )
 
-    story += heading("查(借)阅申请", "Requests", st)
-    if reg.requests:
-        story.append(
-            list_table(
-                headers=_REQUEST_HEADERS,
-                rows=(
-                    (
-                        r.request_no,
-                        r.archive_no,
-                        r.requester,
-                        r.purpose,
-                        r.days,
-                        r.requested_at,
-                        r.status_label,
-                    )
-                    for r in reg.requests
-                ),
-                col_widths=_REQUEST_WIDTHS,
-                font_name=font_name,
-            )
-        )
-        story += heading("审批", "Decisions", st)
-        story.append(
-            list_table(
-                headers=_DECISION_HEADERS,
-                rows=(
-                    (
-                        r.request_no,
-                        r.archivist_by,
-                        r.archivist_decided_at,
-                        r.manager_by,
-                        r.manager_decided_at,
-                        r.valid_until,
-                    )
-                    for r in reg.requests
-                ),
-                col_widths=_DECISION_WIDTHS,
-                font_name=font_name,
-            )
-        )
+
+def _story(register: LookupRegister, kit: Kit) -> list:
+    story = kit.title_block(
+        "查(借)阅登记簿", "Lookup Register", company=register.company_name, fields=(("登记期间", "Period", register.period),)
+    )
+    story += kit.list_section(
+        ("查(借)阅申请", "Requests"),
+        headers=_REQUEST_HEADERS,
+        rows=[
+            (r.request_no, r.archive_no, r.requester, r.purpose, r.days, r.requested_at, r.status_label)
+            for r in register.requests
+        ],
+        col_widths=_REQUEST_WIDTHS,
+        empty=("本期无查(借)阅申请", "No requests in this period"),
+    )
+    if register.requests:
+        story += kit.heading("审批", "Decisions")
+        decisions = [
+            (r.request_no, r.archivist_by, r.archivist_decided_at, r.manager_by, r.manager_decided_at, r.valid_until)
+            for r in register.requests
+        ]
+        story.append(kit.list_table(headers=_DECISION_HEADERS, rows=decisions, col_widths=_DECISION_WIDTHS))
         story.append(Spacer(1, 1.5 * mm))
         story.append(
-            note(
+            kit.note(
                 "受限档案须经档案员和总经理审批；其余档案由档案员审批。",
                 "Restricted records need the general manager's approval too.",
-                st,
             )
         )
-    else:
-        story.append(note("本期无查(借)阅申请", "No requests in this period", st))
 
-    story += heading("查阅日志", "Access Log", st)
-    if reg.access_log:
-        story.append(
-            list_table(
-                headers=_LOG_HEADERS,
-                rows=(
-                    (a.at, a.by, a.action_label, a.archive_no, a.request_no, a.file_name)
-                    for a in reg.access_log
-                ),
-                col_widths=_LOG_WIDTHS,
-                font_name=font_name,
-            )
-        )
-    else:
-        story.append(note("本期无查阅记录", "No views or downloads in this period", st))
-
-    story.append(Spacer(1, 6 * mm))
-    story.append(printed_line(reg.printed_by, reg.printed_at, st))
+    story += kit.list_section(
+        ("查阅日志", "Access Log"),
+        headers=_LOG_HEADERS,
+        rows=[(a.at, a.by, a.action_label, a.archive_no, a.request_no, a.file_name) for a in register.access_log],
+        col_widths=_LOG_WIDTHS,
+        empty=("本期无查阅记录", "No views or downloads in this period"),
+    )
+    story += kit.closing(printed_by=register.printed_by, printed_at=register.printed_at)
     return story

@@ -12,6 +12,7 @@ from crm.accounts.meter_rules import ApplianceInput, MeterInput
 from crm.http_errors import NO_STORE
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor
+from crm.web.downloads import file_response
 
 
 def customer_input(data: schemas.CustomerCreate | schemas.CustomerUpdate) -> CustomerInput:
@@ -92,7 +93,8 @@ class CustomerController(Controller):
         self, account_no: str, data: schemas.TransitionRequest, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.Customer:
         return await service.transition(
-            ctx=ctx, actor=actor, account_no=account_no, to=data.to, reason=data.reason, cause=data.cause, origin=origin
+            ctx=ctx, actor=actor, account_no=account_no, to=data.to, reason=data.reason, cause=data.cause,
+            expected_version=data.version, origin=origin,
         )
 
     @get("/{account_no:str}/history")
@@ -135,11 +137,7 @@ class CustomerController(Controller):
         number, pdf = await sheet.customer_sheet_pdf(
             ctx=ctx, actor=actor, account_no=account_no, full=(copy == "full"), reason=reason, origin=origin
         )
-        return Response(
-            content=pdf,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="customer-{number}.pdf"', "Cache-Control": "no-store"},
-        )
+        return file_response(content=pdf, filename=f"customer-{number}.pdf")
 
     @post("/{account_no:str}/corrections", status_code=HTTP_201_CREATED)
     async def request_correction(

@@ -7,21 +7,25 @@ from typing import Any
 from crm import db
 from crm.accounts import schemas
 from crm.accounts.customer_rules import CORRECTION_FIELDS, CustomerInput, validate_correction
-from crm.accounts.masking import mask_value
+from crm.common.masking import mask_value
+from crm.accounts.sealed_fields import sealed_values
 from crm.accounts.service import (
-    _duplicate,
-    _as_input,
-    _history,
+    current_values,
+    duplicate_id,
     find_by_id_number,
     load_for_scope,
-    sealed_values,
+    record_history,
 )
 from crm.accounts.tables import CorrectionRequest, Customer
 from crm.audit import service as audit
+from crm.common.reasons import clean_reason
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from crm.security.sealing import open_sealed, seal
+from crm.common.sensitive import SealedTable
 from crm.staff.access import Actor, in_scope, require
+
+# The requested new value waits sealed, bound to its request table, until a second person decides.
+_REQUESTS = SealedTable(table="correction_request")
 
 
 class CorrectionNotFound(NotFound):
@@ -40,24 +44,17 @@ def _masked(field: str, value: str) -> str:
     return mask_value(kind="id_number", value=value) if field == "id_number" else value
 
 
-def _reason(value: str | None, *, field: str = "reason") -> str:
-    text = (value or "").strip()
-    if not 2 <= len(text) <= 500:
-        raise InvalidInput("请填写 2–500 字的事由 / Give a reason of 2–500 characters", field=field, code="correction.reason_required")
-    return text
-
-
 async def request_correction(
     *, ctx: AppContext, actor: Actor, account_no: str, field: str, new_value: str, reason: str, origin: Origin
 ) -> schemas.Correction:
     require(actor, "customer.correct.request")
     if field not in CORRECTION_FIELDS:
         raise InvalidInput(f"字段 {field} 不需更正流程 / {field} is not a correction field", field="field", code="correction.unknown_field")
-    reason = _reason(reason)
+    reason = clean_reason(value=reason, purpose="correction")
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         customer = await load_for_scope(ctx=ctx, actor=actor, account_no=account_no)
-        value = validate_correction(current=_as_input(customer, ctx), field=field, new_value=new_value)
+        value = validate_correction(current=current_values(customer, ctx), field=field, new_value=new_value)
         if await CorrectionRequest.exists().where(
             (CorrectionRequest.customer == customer["id"]) & (CorrectionRequest.status == "pending")
         ):
@@ -65,7 +62,7 @@ async def request_correction(
         row = CorrectionRequest(
             customer=customer["id"],
             field=field,
-            new_value_sealed=seal(keyring=ctx.keyring, plaintext=value, table="correction_request", column=field, record=customer["account_no"]),
+            new_value_sealed=_REQUESTS.seal(ctx.keyring, column=field, record=customer["account_no"], value=value),
             new_value_masked=_masked(field, value),
             reason=reason,
             status="pending",
@@ -137,7 +134,8 @@ async def decide_correction(
             raise CorrectionAlreadyDecided("该申请已处理 / This request was already decided")
         if row["requested_by"] == actor.staff_id:
             raise OwnCorrection("不能审批本人提交的更正 / You cannot approve your own correction request")
-        decision_reason = _reason(reason) if not approve else (reason or "").strip() or None
+        # Approving may carry a remark; rejecting must tell the requester why.
+        decision_reason = clean_reason(value=reason, purpose="correction_rejection", required=not approve)
         updated = await CorrectionRequest.update(
             {
                 CorrectionRequest.status: "approved" if approve else "rejected",
@@ -160,13 +158,13 @@ async def decide_correction(
 async def _apply(ctx: AppContext, *, actor: Actor, row: dict[str, Any], now) -> None:
     account_no = row["customer.account_no"]
     field = row["field"]
-    value = open_sealed(keyring=ctx.keyring, token=row["new_value_sealed"], table="correction_request", column=field, record=account_no)
+    value = _REQUESTS.open(ctx.keyring, column=field, record=account_no, token=row["new_value_sealed"])
     customer = await load_for_scope(ctx=ctx, actor=actor, account_no=account_no)
     values: dict[Any, Any] = {}
     if field == "id_number":
         existing = await find_by_id_number(ctx, value)
         if existing is not None and existing["id"] != customer["id"]:
-            raise _duplicate(existing["account_no"])
+            raise duplicate_id(existing["account_no"])
         values.update(sealed_values(ctx, data=CustomerInput(id_number=value), account_no=account_no))
         old, new = customer["id_number_masked"], mask_value(kind="id_number", value=value)
     else:
@@ -175,6 +173,6 @@ async def _apply(ctx: AppContext, *, actor: Actor, row: dict[str, Any], now) -> 
     values[Customer.version] = customer["version"] + 1
     values[Customer.updated_at] = now
     await Customer.update(values).where(Customer.id == customer["id"])
-    await _history(customer_id=customer["id"], actor=actor, now=now, action="corrected", changes=[(field, old, new)], reason=row["reason"])
+    await record_history(customer_id=customer["id"], actor=actor, now=now, action="corrected", changes=[(field, old, new)], reason=row["reason"])
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from crm.accounts.identity import ID_TYPES, InvalidIdNumber, validate_identity
-from crm.accounts.phones import InvalidPhone, normalise_phone
+from crm.common.phones import InvalidPhone, normalise_phone
+from crm.common.fields import FieldError, InvalidFields
 from crm.errors import InvalidInput
 
 __all__ = [
@@ -27,11 +27,9 @@ __all__ = [
     "CustomerInput",
     "CustomerInvalid",
     "FIELD_LABELS",
-    "FieldError",
     "ID_TYPES",
     "ID_TYPE_LABELS",
     "IMMUTABLE_FIELDS",
-    "InvalidFields",
     "NotCorrectable",
     "validate_correction",
     "validate_customer_changes",
@@ -107,32 +105,6 @@ class CustomerInput:
 
 
 CUSTOMER_FIELDS = tuple(f.name for f in dataclasses.fields(CustomerInput))
-
-
-@dataclass(frozen=True)
-class FieldError:
-    code: str
-    message: str
-    field: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "field": self.field}
-
-
-class InvalidFields(InvalidInput):
-    """Several field errors at once; code, message and field mirror the first for simple callers."""
-
-    def __init__(self, errors: Sequence[FieldError]) -> None:
-        if not errors:
-            raise ValueError("InvalidFields needs at least one FieldError")
-        self.errors: list[FieldError] = list(errors)
-        first = self.errors[0]
-        super().__init__(first.message, field=first.field, code=first.code)
-
-    def as_dict(self) -> dict[str, Any]:
-        result: dict[str, Any] = dict(super().as_dict())
-        result["errors"] = [error.as_dict() for error in self.errors]
-        return result
 
 
 class CustomerInvalid(InvalidFields):

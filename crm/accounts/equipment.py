@@ -15,7 +15,8 @@ from crm.accounts.meter_rules import (
     validate_appliance,
     validate_meter,
 )
-from crm.accounts.service import _history, label, load_for_scope
+from crm.accounts.service import load_for_scope, record_history
+from crm.common.labels import label
 from crm.accounts.tables import Appliance, Meter
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
@@ -73,7 +74,7 @@ async def add_meter(
             created_at=now,
         )
         await row.save()
-        await _history(
+        await record_history(
             customer_id=customer["id"], actor=actor, now=now, action="meter_added", changes=[("meter", None, meter.serial)]
         )
         await audit.append(
@@ -110,7 +111,7 @@ async def add_appliance(
             created_at=now,
         )
         await row.save()
-        await _history(
+        await record_history(
             customer_id=customer["id"], actor=actor, now=now, action="appliance_added",
             changes=[("appliance", None, f"{label(APPLIANCE_KIND_LABELS.get(appliance.kind))} {appliance.brand}")],
         )

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
 from crm.accounts.lifecycle import STATUSES
-from crm.accounts.service import SENSITIVE, _open
+from crm.accounts.sealed_fields import SENSITIVE, open_value
 from crm.accounts.tables import Customer
 from crm.audit import service as audit
+from crm.common.reasons import clean_reason
 from crm.context import AppContext, Origin
 from crm.errors import InvalidInput, PermissionDenied
 from crm.staff.access import Actor, in_scope, require, require_reveal
@@ -29,7 +30,6 @@ __all__ = [
     "COLUMNS",
     "DEFAULT_PAGE_SIZE",
     "BranchOutOfScope",
-    "ExportReasonRequired",
     "ExportReport",
     "UnknownExportBranch",
     "UnknownExportStatus",
@@ -77,17 +77,7 @@ _PLAIN_COLUMNS = (
 # Excel (as installed in China) reads a CSV without a BOM as GBK and garbles every name.
 BOM = "\ufeff"
 DEFAULT_PAGE_SIZE = 1000
-# The same bounds as a single reveal (crm.accounts.service.reveal): a bulk reveal is no less.
-REASON_MIN_LENGTH = 2
-REASON_MAX_LENGTH = 200
 AUDIT_TARGET = "export:customers"
-
-
-class ExportReasonRequired(InvalidInput):
-    code = "export.reason_required"
-
-    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
 
 
 class UnknownExportBranch(InvalidInput):
@@ -210,17 +200,11 @@ async def _authorise(
 ) -> _Plan:
     # The same service-layer checks as reading and revealing one customer, in the same order.
     require(actor, "customer.read")
-    reason = (reason or "").strip() or None
     if full:
         for field, _sealed, _masked in _SENSITIVE_COLUMNS.values():
             require_reveal(actor=actor, field=field)
-        if reason is None or not REASON_MIN_LENGTH <= len(reason) <= REASON_MAX_LENGTH:
-            raise ExportReasonRequired(
-                f"导出完整信息须填写事由（{REASON_MIN_LENGTH}–{REASON_MAX_LENGTH} 字） / "
-                f"A full export needs a reason ({REASON_MIN_LENGTH}–{REASON_MAX_LENGTH} characters): --reason"
-            )
-    elif reason is not None and len(reason) > REASON_MAX_LENGTH:
-        reason = reason[:REASON_MAX_LENGTH]
+    # A bulk reveal has the bounds of a single reveal; a masked export may say why, within them.
+    reason = clean_reason(value=reason, purpose="full_export", required=full)
     conditions: list[Any] = []
     if not actor.all_branches:
         conditions.append(Customer.branch == actor.branch_id)
@@ -274,7 +258,7 @@ def _csv_row(ctx: AppContext, row: dict[str, Any], *, full: bool) -> list[str]:
     for column, (_field, sealed, masked) in _SENSITIVE_COLUMNS.items():
         if full:
             token = row[sealed]
-            values[column] = _open(ctx, column=sealed, account_no=row["account_no"], token=token) if token else ""
+            values[column] = open_value(ctx, column=sealed, account_no=row["account_no"], token=token) or ""
         else:
             values[column] = _text(row[masked])
     return [values[name] for name in COLUMNS]

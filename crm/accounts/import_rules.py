@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from crm.accounts.customer_rules import CUSTOMER_FIELDS, FIELD_LABELS, CustomerInput, FieldError
+from crm.accounts.customer_rules import CUSTOMER_FIELDS, FIELD_LABELS, CustomerInput
+from crm.common.fields import FieldError
 from crm.accounts.meter_rules import MeterInput
 from crm.errors import InvalidInput
 

@@ -19,10 +19,11 @@ from typing import IO, Any
 
 from crm import db
 from crm.accounts.account_numbers import make_account_no
-from crm.accounts.customer_rules import CustomerInput, CustomerInvalid, FieldError, validate_new_customer
+from crm.accounts.customer_rules import CustomerInput, CustomerInvalid, validate_new_customer
+from crm.common.fields import FieldError
 from crm.accounts.import_rules import ImportFileInvalid, ParsedRow, detect_encoding, read_rows, sniff
 from crm.accounts.meter_rules import MeterInvalid, ValidMeter, validate_meter
-from crm.accounts.service import _index, sealed_values
+from crm.accounts.sealed_fields import index, sealed_values
 from crm.accounts.tables import AccountCounter, Customer, CustomerHistory, Meter
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
@@ -196,7 +197,7 @@ async def _candidate(ctx: AppContext, *, actor: Actor, row: ParsedRow, errors: _
         return None
     return _Candidate(
         line=row.line, customer=customer, meter=meter, branch_id=branch.id, branch_number=branch.number,
-        id_bidx=_index(ctx, purpose="id_number", value=customer.id_number),
+        id_bidx=index(ctx, purpose="id_number", value=customer.id_number),
     )
 
 

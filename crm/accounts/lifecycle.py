@@ -7,6 +7,8 @@ settled balance because a closed account can no longer be billed or refunded.
 
 from __future__ import annotations
 
+from crm.common.money import format_plain
+from crm.common.reasons import clean_reason
 from crm.errors import Conflict, InvalidInput
 
 __all__ = [
@@ -15,10 +17,6 @@ __all__ = [
     "FREEZE_CAUSE_LABELS",
     "FreezeCauseRequired",
     "IllegalTransition",
-    "REASON_MAX_LENGTH",
-    "REASON_MIN_LENGTH",
-    "ReasonRequired",
-    "ReasonTooLong",
     "STATUSES",
     "STATUS_LABELS",
     "TRANSITIONS",
@@ -52,10 +50,6 @@ FREEZE_CAUSE_LABELS: dict[str, tuple[str, str]] = {
     "request": ("用户申请", "Customer request"),
 }
 
-REASON_MIN_LENGTH = 2
-REASON_MAX_LENGTH = 500
-
-
 class IllegalTransition(Conflict):
     """The account's current status does not allow the requested move."""
 
@@ -71,20 +65,6 @@ class UnknownStatus(InvalidInput):
     code = "customer.unknown_status"
 
     def __init__(self, message: str, *, field: str | None = "to", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
-
-
-class ReasonRequired(InvalidInput):
-    code = "customer.reason_required"
-
-    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
-
-
-class ReasonTooLong(InvalidInput):
-    code = "customer.reason_too_long"
-
-    def __init__(self, message: str, *, field: str | None = "reason", code: str | None = None) -> None:
         super().__init__(message, field=field, code=code)
 
 
@@ -114,14 +94,8 @@ def allowed_targets(current: str) -> tuple[str, ...]:
     return TRANSITIONS[current]
 
 
-def _format_fen(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan}.{cents:02d}"
-
-
 def check_transition(*, current: str, target: str, reason: str, cause: str | None, balance_fen: int) -> str:
-    """Refuse an illegal status change; return the reason stripped for the history record."""
+    """Refuse an illegal status change; return the cleaned reason for the history record."""
     if target not in STATUS_LABELS:
         raise UnknownStatus(f"未知的目标状态 {target!r} / Unknown target status {target!r}")
     if target not in allowed_targets(current):
@@ -134,16 +108,7 @@ def check_transition(*, current: str, target: str, reason: str, cause: str | Non
             )
         raise IllegalTransition(message)
 
-    normalised = (reason or "").strip()
-    if len(normalised) < REASON_MIN_LENGTH:
-        raise ReasonRequired(
-            f"请填写状态变更原因（至少 {REASON_MIN_LENGTH} 个字） / "
-            f"A reason of at least {REASON_MIN_LENGTH} characters is required"
-        )
-    if len(normalised) > REASON_MAX_LENGTH:
-        raise ReasonTooLong(
-            f"原因最多 {REASON_MAX_LENGTH} 个字 / The reason may have at most {REASON_MAX_LENGTH} characters"
-        )
+    normalised = clean_reason(value=reason, purpose="customer_status")
 
     if target == "frozen" and cause not in FREEZE_CAUSES:
         choices = "、".join(zh for zh, _ in FREEZE_CAUSE_LABELS.values())
@@ -153,7 +118,7 @@ def check_transition(*, current: str, target: str, reason: str, cause: str | Non
 
     if target == "closed" and balance_fen != 0:
         raise BalanceUnsettled(
-            f"账户余额 {_format_fen(balance_fen)} 元未结清，不能注销 / "
-            f"The balance of CNY {_format_fen(balance_fen)} must be settled before closing"
+            f"账户余额 {format_plain(balance_fen)} 元未结清，不能注销 / "
+            f"The balance of CNY {format_plain(balance_fen)} must be settled before closing"
         )
     return normalised

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from crm.accounts.customer_rules import FieldError, InvalidFields
+from crm.common.fields import FieldError, InvalidFields
 
 __all__ = [
     "APPLIANCE_KINDS",

@@ -120,6 +120,8 @@ class TransitionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
     to: str
     reason: str
     cause: str | None = None
+    # The version the desk saw; a newer one means another desk changed the account meanwhile.
+    version: int | None = None
 
 
 class HistoryEntry(msgspec.Struct, kw_only=True):

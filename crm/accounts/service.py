@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from piccolo.columns.combination import WhereRaw
 
 from crm import db
-from crm.accounts import schemas
+from crm.accounts import schemas, sealed_fields
 from crm.accounts.account_numbers import make_account_no
 from crm.accounts.customer_rules import (
     CATEGORY_LABELS,
@@ -21,26 +21,19 @@ from crm.accounts.customer_rules import (
     validate_new_customer,
 )
 from crm.accounts.lifecycle import STATUS_LABELS, check_transition
-from crm.accounts.masking import mask_value
-from crm.accounts.phones import normalise_phone
+from crm.common.masking import mask_value
+from crm.common.phones import normalise_phone
 from crm.accounts.tables import AccountCounter, Customer, CustomerHistory
 from crm.audit import service as audit
+from crm.common.labels import label
+from crm.common.reasons import clean_reason
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound
-from crm.security.blind_index import blind_index
-from crm.security.sealing import open_sealed, seal
+from crm.staff import directory as staff_directory
 from crm.staff.access import Actor, in_scope, require, require_reveal
-from crm.staff.tables import Branch
 
 PAGE_SIZE = 20
 TABLE = "customer"
-# Field name in the API -> (sealed column, blind-index purpose or None, masking kind).
-SENSITIVE = {
-    "id_number": ("id_number_sealed", "id_number", "id_number"),
-    "phone": ("phone_sealed", "phone", "phone"),
-    "contact_phone": ("contact_phone_sealed", "phone", "phone"),
-    "address_detail": ("detail_sealed", None, "address_detail"),
-}
 
 
 class CustomerNotFound(NotFound):
@@ -70,26 +63,8 @@ class BranchOutOfScope(InvalidInput):
     code = "customer.branch_out_of_scope"
 
 
-def label(pair: tuple[str, str] | str | None) -> str:
-    if isinstance(pair, tuple):
-        return pair[0]
-    return pair or ""
-
-
-def _seal(ctx: AppContext, *, column: str, account_no: str, value: str) -> str:
-    return seal(keyring=ctx.keyring, plaintext=value, table=TABLE, column=column, record=account_no)
-
-
-def _open(ctx: AppContext, *, column: str, account_no: str, token: str) -> str:
-    return open_sealed(keyring=ctx.keyring, token=token, table=TABLE, column=column, record=account_no)
-
-
-def _index(ctx: AppContext, *, purpose: str, value: str) -> str:
-    return blind_index(keyring=ctx.keyring, value=value, purpose=purpose)
-
-
 async def _branch(code: str) -> dict[str, Any]:
-    branch = await Branch.select().where(Branch.code == code).first()
+    branch = await staff_directory.branch_by_code(code=code)
     if branch is None:
         raise UnknownBranch(f"营业网点 {code} 不存在 / Unknown branch {code}", field="branch")
     return branch
@@ -107,7 +82,7 @@ async def _next_account_no(ctx: AppContext, branch: dict[str, Any]) -> str:
     return make_account_no(branch_no=branch["number"], sequence=row[0]["next_value"] - 1)
 
 
-async def _history(
+async def record_history(
     *,
     customer_id: int,
     actor: Actor | None,
@@ -134,36 +109,8 @@ async def _history(
 
 async def find_by_id_number(ctx: AppContext, id_number: str) -> dict[str, Any] | None:
     return await Customer.select(Customer.id, Customer.account_no).where(
-        Customer.id_number_bidx == _index(ctx, purpose="id_number", value=id_number)
+        Customer.id_number_bidx == sealed_fields.index(ctx, purpose="id_number", value=id_number)
     ).first()
-
-
-def sealed_values(ctx: AppContext, *, data: CustomerInput, account_no: str) -> dict[Any, Any]:
-    """Column values for the sensitive fields of a validated input."""
-    values: dict[Any, Any] = {}
-    if data.id_number is not None:
-        values[Customer.id_number_sealed] = _seal(ctx, column="id_number_sealed", account_no=account_no, value=data.id_number)
-        values[Customer.id_number_bidx] = _index(ctx, purpose="id_number", value=data.id_number)
-        values[Customer.id_number_masked] = mask_value(kind="id_number", value=data.id_number)
-    if data.phone is not None:
-        values[Customer.phone_sealed] = _seal(ctx, column="phone_sealed", account_no=account_no, value=data.phone)
-        values[Customer.phone_bidx] = _index(ctx, purpose="phone", value=data.phone)
-        values[Customer.phone_masked] = mask_value(kind="phone", value=data.phone)
-    if data.contact_phone == "":
-        # Cleared (allowed unless the customer is collective, which the rules check).
-        values[Customer.contact_phone_sealed] = None
-        values[Customer.contact_phone_bidx] = None
-        values[Customer.contact_phone_masked] = None
-    elif data.contact_phone is not None:
-        values[Customer.contact_phone_sealed] = _seal(
-            ctx, column="contact_phone_sealed", account_no=account_no, value=data.contact_phone
-        )
-        values[Customer.contact_phone_bidx] = _index(ctx, purpose="phone", value=data.contact_phone)
-        values[Customer.contact_phone_masked] = mask_value(kind="phone", value=data.contact_phone)
-    if data.detail is not None:
-        values[Customer.detail_sealed] = _seal(ctx, column="detail_sealed", account_no=account_no, value=data.detail)
-        values[Customer.detail_masked] = mask_value(kind="address_detail", value=data.detail)
-    return values
 
 
 async def open_account(*, ctx: AppContext, actor: Actor, data: CustomerInput, origin: Origin) -> schemas.Customer:
@@ -177,11 +124,11 @@ async def open_account(*, ctx: AppContext, actor: Actor, data: CustomerInput, or
         existing = await find_by_id_number(ctx, valid.id_number) if "id_number" in race.constraint else None
         if existing is None:
             raise
-        raise _duplicate(existing["account_no"]) from race
+        raise duplicate_id(existing["account_no"]) from race
     return await get_customer(ctx=ctx, actor=actor, account_no=account_no)
 
 
-def _duplicate(account_no: str) -> DuplicateIdNumber:
+def duplicate_id(account_no: str) -> DuplicateIdNumber:
     return DuplicateIdNumber(
         f"该证件号码已开户，户号 {account_no} / This ID number already has account {account_no}",
         existing_account_no=account_no,
@@ -198,7 +145,7 @@ async def _insert_customer(ctx: AppContext, *, actor: Actor, valid: CustomerInpu
             )
         existing = await find_by_id_number(ctx, valid.id_number)
         if existing is not None:
-            raise _duplicate(existing["account_no"])
+            raise duplicate_id(existing["account_no"])
         account_no = await _next_account_no(ctx, branch)
         row = Customer(
             account_no=account_no,
@@ -218,10 +165,10 @@ async def _insert_customer(ctx: AppContext, *, actor: Actor, valid: CustomerInpu
             updated_at=now,
             created_by=actor.staff_id,
         )
-        for column, value in sealed_values(ctx, data=valid, account_no=account_no).items():
+        for column, value in sealed_fields.sealed_values(ctx, data=valid, account_no=account_no).items():
             setattr(row, column._meta.name, value)
         await row.save()
-        await _history(customer_id=row.id, actor=actor, now=now, action="opened")
+        await record_history(customer_id=row.id, actor=actor, now=now, action="opened")
         await audit.append(
             ctx=ctx, action="customer.open", actor=actor.username, origin=origin, target=account_no,
             details={"branch": branch["code"], "category": valid.category},
@@ -403,9 +350,9 @@ async def search_customers(
         else:
             where.append(_name_prefix(text, ctx.engine))
     if id_number and id_number.strip():
-        where.append(Customer.id_number_bidx == _index(ctx, purpose="id_number", value=id_number.strip()))
+        where.append(Customer.id_number_bidx == sealed_fields.index(ctx, purpose="id_number", value=id_number.strip()))
     if phone and phone.strip():
-        digest = _index(ctx, purpose="phone", value=normalise_phone(phone, field="phone"))
+        digest = sealed_fields.index(ctx, purpose="phone", value=normalise_phone(phone, field="phone"))
         where.append(Customer.id.is_in(await _ids_with_phone(digest) or [0]))
     matching = Customer.select(Customer.id)
     for condition in where:
@@ -430,30 +377,54 @@ async def search_customers(
     )
 
 
-def _as_input(row: dict[str, Any], ctx: AppContext) -> CustomerInput:
+def current_values(row: dict[str, Any], ctx: AppContext) -> CustomerInput:
     """The current values, decrypted, for re-validation of a change."""
     no = row["account_no"]
     return CustomerInput(
         category=row["category"],
         name=row["name"],
         id_type=row["id_type"],
-        id_number=_open(ctx, column="id_number_sealed", account_no=no, token=row["id_number_sealed"]),
-        phone=_open(ctx, column="phone_sealed", account_no=no, token=row["phone_sealed"]),
+        id_number=sealed_fields.open_value(ctx, column="id_number_sealed", account_no=no, token=row["id_number_sealed"]),
+        phone=sealed_fields.open_value(ctx, column="phone_sealed", account_no=no, token=row["phone_sealed"]),
         contact_name=row["contact_name"],
-        contact_phone=(
-            _open(ctx, column="contact_phone_sealed", account_no=no, token=row["contact_phone_sealed"])
-            if row["contact_phone_sealed"]
-            else None
-        ),
+        contact_phone=sealed_fields.open_value(ctx, column="contact_phone_sealed", account_no=no, token=row["contact_phone_sealed"]),
         province=row["province"],
         city=row["city"],
         district=row["district"],
         street=row["street"],
-        detail=_open(ctx, column="detail_sealed", account_no=no, token=row["detail_sealed"]),
+        detail=sealed_fields.open_value(ctx, column="detail_sealed", account_no=no, token=row["detail_sealed"]),
         branch=row["branch.code"],
         delivery_notice_no=row["delivery_notice_no"],
         acceptance_drawing_no=row["acceptance_drawing_no"],
     )
+
+
+def _stale() -> StaleUpdate:
+    return StaleUpdate(
+        "该用户信息已被他人修改，请刷新后重试 / Someone else changed this customer; reload and try again",
+        field="version",
+    )
+
+
+def _check_version(row: dict[str, Any], expected_version: int | None) -> None:
+    """The desk's form was filled from ``expected_version``; a newer row means it acted on stale data."""
+    if expected_version is not None and expected_version != row["version"]:
+        raise _stale()
+
+
+async def _write_version(row: dict[str, Any], values: dict[Any, Any]) -> None:
+    """Write ``values`` and bump the version, only if the row is still the version read.
+
+    On PostgreSQL a concurrent writer's UPDATE waits for ours and then finds the version moved;
+    on SQLite writers queue for the whole transaction. Either way the loser changes nothing.
+    """
+    updated = await (
+        Customer.update({**values, Customer.version: row["version"] + 1})
+        .where((Customer.id == row["id"]) & (Customer.version == row["version"]))
+        .returning(Customer.id)
+    )
+    if not updated:
+        raise _stale()
 
 
 _PLAIN_FIELDS = ("contact_name", "province", "city", "district", "street", "delivery_notice_no", "acceptance_drawing_no")
@@ -470,12 +441,8 @@ async def update_customer(
         row = await _load(ctx, actor, account_no)
         if row["status"] == "closed":
             raise Conflict("已注销的用户不能修改 / A closed account cannot be changed", code="customer.closed")
-        if expected_version is not None and expected_version != row["version"]:
-            raise StaleUpdate(
-                "该用户信息已被他人修改，请刷新后重试 / Someone else changed this customer; reload and try again",
-                field="version",
-            )
-        current = _as_input(row, ctx)
+        _check_version(row, expected_version)
+        current = current_values(row, ctx)
         valid = validate_customer_changes(current=current, changes=changes)
         values: dict[Any, Any] = {}
         diff: list[tuple[str, str | None, str | None]] = []
@@ -492,26 +459,16 @@ async def update_customer(
                 if getattr(valid, name) is not None and getattr(valid, name) != (getattr(current, name) or "")
             }
         )
-        values.update(sealed_values(ctx, data=sensitive_changed, account_no=row["account_no"]))
+        values.update(sealed_fields.sealed_values(ctx, data=sensitive_changed, account_no=row["account_no"]))
         for name, kind in _MASKED_FIELDS.items():
             new = getattr(sensitive_changed, name)
             if new is not None:
                 diff.append((name, mask_value(kind=kind, value=getattr(current, name)), mask_value(kind=kind, value=new) or None))
         if not diff:
             return to_schema(row)
-        values[Customer.version] = row["version"] + 1
         values[Customer.updated_at] = now
-        updated = await (
-            Customer.update(values)
-            .where((Customer.id == row["id"]) & (Customer.version == row["version"]))
-            .returning(Customer.id)
-        )
-        if not updated:
-            raise StaleUpdate(
-                "该用户信息已被他人修改，请刷新后重试 / Someone else changed this customer; reload and try again",
-                field="version",
-            )
-        await _history(customer_id=row["id"], actor=actor, now=now, action="updated", changes=diff)
+        await _write_version(row, values)
+        await record_history(customer_id=row["id"], actor=actor, now=now, action="updated", changes=diff)
         await audit.append(
             ctx=ctx, action="customer.update", actor=actor.username, origin=origin, target=row["account_no"],
             details={"fields": [d[0] for d in diff]},
@@ -521,26 +478,36 @@ async def update_customer(
 
 
 async def transition(
-    *, ctx: AppContext, actor: Actor, account_no: str, to: str, reason: str, cause: str | None, origin: Origin
+    *,
+    ctx: AppContext,
+    actor: Actor,
+    account_no: str,
+    to: str,
+    reason: str,
+    cause: str | None,
+    expected_version: int | None = None,
+    origin: Origin,
 ) -> schemas.Customer:
-    """开通 / 冻结 / 解冻 / 注销 with a reason, recorded in history and audit (R-AC-07)."""
+    """开通 / 冻结 / 解冻 / 注销 with a reason, recorded in history and audit (R-AC-07).
+
+    Two desks acting on the same account at once: the status is checked against the row as read
+    and written only if nobody changed it since, so exactly one of them wins and the other gets 409.
+    """
     require(actor, "customer.transition")
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         row = await _load(ctx, actor, account_no)
+        _check_version(row, expected_version)
         reason = check_transition(
             current=row["status"], target=to, reason=reason, cause=cause, balance_fen=row["balance_fen"]
         )
-        await Customer.update(
-            {
-                Customer.status: to,
-                Customer.status_reason: reason,
-                Customer.freeze_cause: cause if to == "frozen" else None,
-                Customer.version: row["version"] + 1,
-                Customer.updated_at: now,
-            }
-        ).where(Customer.id == row["id"])
-        await _history(
+        await _write_version(row, {
+            Customer.status: to,
+            Customer.status_reason: reason,
+            Customer.freeze_cause: cause if to == "frozen" else None,
+            Customer.updated_at: now,
+        })
+        await record_history(
             customer_id=row["id"], actor=actor, now=now, action="status", changes=[("status", row["status"], to)], reason=reason
         )
         await audit.append(
@@ -551,24 +518,17 @@ async def transition(
     return to_schema(row)
 
 
-class RevealReasonRequired(InvalidInput):
-    code = "reveal.reason_required"
-
-
 async def reveal(
     *, ctx: AppContext, actor: Actor, account_no: str, field: str, reason: str, origin: Origin
 ) -> schemas.Revealed:
     """Show one full sensitive value, for a stated reason, and log it (R-PM-02)."""
     require(actor, "customer.read")
     require_reveal(actor=actor, field=field)
-    reason = (reason or "").strip()
-    if len(reason) < 2 or len(reason) > 200:
-        raise RevealReasonRequired("查看完整信息须填写事由（2–200 字） / State a reason (2–200 characters)", field="reason")
+    reason = clean_reason(value=reason, purpose="reveal")
     async with db.unit_of_work(ctx.engine):
         row = await _load(ctx, actor, account_no)
-        column = SENSITIVE[field][0]
-        token = row[column]
-        value = _open(ctx, column=column, account_no=row["account_no"], token=token) if token else ""
+        column = sealed_fields.SENSITIVE[field][0]
+        value = sealed_fields.open_value(ctx, column=column, account_no=row["account_no"], token=row[column]) or ""
         await audit.append(
             ctx=ctx, action="customer.reveal", actor=actor.username, origin=origin, target=row["account_no"],
             details={"field": field, "reason": reason},

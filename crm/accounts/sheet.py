@@ -7,11 +7,13 @@ from crm import db
 from crm.accounts.customer_rules import CATEGORY_LABELS, ID_TYPE_LABELS
 from crm.accounts.lifecycle import STATUS_LABELS
 from crm.accounts.meter_rules import APPLIANCE_KIND_LABELS, METER_TYPE_LABELS, format_volume_l
-from crm.accounts.service import SENSITIVE, _open, label, load_for_scope
+from crm.accounts.sealed_fields import SENSITIVE, open_value
+from crm.accounts.service import load_for_scope
+from crm.common.labels import label
+from crm.common.reasons import clean_reason
 from crm.accounts.tables import Appliance, Meter
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
-from crm.errors import InvalidInput
 from crm.staff.access import Actor, require, require_reveal
 from crm.local_time import local_text as _local
 from reports.customer_sheet import ApplianceLine, CustomerSheet, MeterLine, render_customer_sheet
@@ -27,9 +29,7 @@ async def customer_sheet_pdf(
     if full:
         for field in SENSITIVE:
             require_reveal(actor=actor, field=field)
-        reason = (reason or "").strip()
-        if len(reason) < 2:
-            raise InvalidInput("打印完整信息须填写事由 / State a reason to print full values", field="reason", code="reveal.reason_required")
+        reason = clean_reason(value=reason, purpose="full_print")
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         row = await load_for_scope(ctx=ctx, actor=actor, account_no=account_no)
@@ -44,7 +44,7 @@ async def customer_sheet_pdf(
         if not full:
             return row[masked_column] or ""
         token = row[SENSITIVE[field][0]]
-        return _open(ctx, column=SENSITIVE[field][0], account_no=row["account_no"], token=token) if token else ""
+        return open_value(ctx, column=SENSITIVE[field][0], account_no=row["account_no"], token=token) or ""
 
     detail = value("address_detail", "detail_masked")
     sheet = CustomerSheet(
@@ -85,6 +85,6 @@ async def customer_sheet_pdf(
             )
             for a in appliances
         ),
-        confidential_watermark=f"机密 CONFIDENTIAL · {actor.display_name} · {_local(now)}" if full else None,
+        watermark=f"机密 CONFIDENTIAL · {actor.display_name} · {_local(now)}" if full else None,
     )
     return row["account_no"], render_customer_sheet(sheet=sheet, font_path=ctx.settings.cjk_font_path)

@@ -92,6 +92,16 @@ def in_scope(actor: Actor, branch_id: int) -> bool:
     return actor.all_branches or actor.branch_id == branch_id
 
 
+def can_reveal(*, actor: Actor, field: str) -> bool:
+    """Whether ``require_reveal`` would let the actor see the full value of ``field``: pages offer the button only then."""
+    field_class = FIELD_CLASSES.get(field)
+    return (
+        field_class is not None
+        and can(actor, REVEAL_CAPABILITY)
+        and clearance_allows(clearance=actor.clearance, field_class=field_class)
+    )
+
+
 def require_reveal(*, actor: Actor, field: str) -> None:
     """Raise unless the actor may see the full value of ``field`` (R-PM-02)."""
     field_class = FIELD_CLASSES.get(field)

@@ -9,6 +9,7 @@ from typing import Any
 
 from crm import db
 from crm.audit import service as audit
+from crm.common.reasons import clean_reason
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.security.passwords import check_password_policy
@@ -113,9 +114,7 @@ async def deactivate(*, staff_id: int, now: dt.datetime) -> None:
 async def disable_staff(*, ctx: AppContext, actor: Actor, username: str, reason: str, origin: Origin) -> dict[str, Any]:
     """Accounts of people who leave are disabled, never deleted (R-ST-05); their sessions end now."""
     require(actor, "staff.admin")
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise InvalidInput("请填写停用原因 / State why the account is disabled", field="reason", code="staff.reason_required")
+    reason = clean_reason(value=reason, purpose="staff_disable")
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         row = await Staff.select(Staff.id, Staff.active).where(Staff.username == username).first()

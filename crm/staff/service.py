@@ -273,11 +273,3 @@ async def change_password(
         )
         await audit.append(ctx=ctx, action="auth.password_change", actor=actor.username, origin=origin)
     ctx.session_cache.forget_staff(actor.staff_id)
-
-
-async def branch_by_code(code: str) -> dict[str, Any] | None:
-    return await Branch.select().where(Branch.code == code).first()
-
-
-async def list_branches() -> list[dict[str, Any]]:
-    return await Branch.select().order_by(Branch.number)

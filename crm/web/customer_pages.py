@@ -23,10 +23,11 @@ from crm.accounts.service import DuplicateIdNumber
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput
 from crm.http_errors import status_for
-from crm.staff import service as staff_service
-from crm.staff.access import Actor, in_scope, require
-from crm.staff.roles import FIELD_CLASSES, clearance_allows
+from crm.staff import directory as staff_directory
+from crm.staff.access import Actor, can_reveal, in_scope, require
+from crm.staff.roles import FIELD_CLASSES
 from crm.web import i18n
+from crm.web.downloads import file_response
 from crm.web.render import field_errors, form_values, page_number, render, request_lang, see_other
 
 CUSTOMER_FIELDS = (
@@ -139,7 +140,7 @@ async def _new_form(
     request: Request, actor: Actor, *, values: dict[str, str], errors: dict[str, str], status: int = 200,
     duplicate_of: str | None = None,
 ) -> Template:
-    branches = [b for b in await staff_service.list_branches() if in_scope(actor, b["id"])]
+    branches = [b for b in await staff_directory.list_branches() if in_scope(actor, b["id"])]
     return await render(
         request,
         NEW_TEMPLATE,
@@ -185,12 +186,6 @@ async def open_account(request: Request, ctx: AppContext, actor: Actor, origin: 
 DETAIL_TEMPLATE = "customers/detail.html"
 
 
-def _can_reveal(actor: Actor, field: str) -> bool:
-    return "customer.reveal" in actor.capabilities and clearance_allows(
-        clearance=actor.clearance, field_class=FIELD_CLASSES[field]
-    )
-
-
 async def _customer_page(
     request: Request,
     ctx: AppContext,
@@ -214,7 +209,7 @@ async def _customer_page(
         "address_detail": customer.address.detail,
     }
     sensitive = [
-        {"field": field, "label": pair, "value": masked[field] or "", "can_reveal": bool(masked[field]) and _can_reveal(actor, field)}
+        {"field": field, "label": pair, "value": masked[field] or "", "can_reveal": bool(masked[field]) and can_reveal(actor=actor, field=field)}
         for field, pair in REVEALABLE
         if field != "contact_phone" or masked[field]
     ]
@@ -261,7 +256,7 @@ async def _customer_page(
         can_add_meter="meter.write" in caps and open_account_,
         can_add_appliance="appliance.write" in caps and open_account_,
         can_print="customer.sheet" in caps,
-        can_print_full="customer.sheet" in caps and all(_can_reveal(actor, f) for f in FIELD_CLASSES if f != "bank_account"),
+        can_print_full="customer.sheet" in caps and all(can_reveal(actor=actor, field=f) for f in FIELD_CLASSES if f != "bank_account"),
     )
 
 
@@ -294,11 +289,11 @@ async def reveal(request: Request, ctx: AppContext, actor: Actor, origin: Origin
 
 @post("/customers/{account_no:str}/status", include_in_schema=False)
 async def change_status(request: Request, ctx: AppContext, actor: Actor, origin: Origin, account_no: str) -> Template | Redirect:
-    values = form_values(await request.form(), ("to", "reason", "cause"))
+    values = form_values(await request.form(), ("to", "reason", "cause", "version"))
     try:
         customer = await service.transition(
             ctx=ctx, actor=actor, account_no=account_no, to=values["to"], reason=values["reason"],
-            cause=values["cause"] or None, origin=origin,
+            cause=values["cause"] or None, expected_version=_version(values["version"]), origin=origin,
         )
     except (InvalidInput, Conflict) as exc:
         return await _refused(request, ctx, actor, account_no, "status", exc, values)
@@ -451,15 +446,7 @@ async def update_customer(
 
 
 def _pdf(number: str, pdf: bytes, suffix: str = "") -> Response[bytes]:
-    return Response(
-        content=pdf,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="customer-{number}{suffix}.pdf"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return file_response(content=pdf, filename=f"customer-{number}{suffix}.pdf")
 
 
 @get("/customers/{account_no:str}/sheet.pdf", include_in_schema=False)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import jinja2
 from litestar import Request
 from litestar.response import Redirect, Template
 
+from crm.common.money import format_amount
+from crm import db
 from crm.context import AppContext
 from crm.errors import DomainError
 from crm.local_time import local_text as _local
@@ -45,14 +47,16 @@ def flash_key(done: str | None) -> str | None:
 class NavEntry:
     """One link of the main navigation, shown only to holders of ``capability``.
 
-    ``badge`` counts what waits for the reader (approvals, say). It is awaited only for actors
-    who see the link, so roles without the capability pay no query for it on every page.
+    ``badge`` counts what waits for the reader (approvals, say): called as ``badge(actor=)``,
+    the owning package's service returns its count as a query (``crm.db.counts``), or None
+    when nothing can wait for this actor. It is called only for actors who see the link, and
+    the counts of every visible link are answered by one statement per page.
     """
 
     key: str
     href: str
     capability: str
-    badge: Callable[..., Awaitable[int]] | None = None
+    badge: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,15 +79,20 @@ _NAV = (
 )
 
 
-def navigation(
-    actor: Actor, path: str, entries: Sequence[NavEntry] = _NAV, badges: Mapping[str, int] | None = None
-) -> list[NavItem]:
+def _visible(actor: Actor, entries: Sequence[NavEntry]) -> list[NavEntry]:
     # One link per address: a page open to two capabilities (archive search: the archive room's
     # archive.read and everyone's archive.request) has one entry per capability.
     visible: list[NavEntry] = []
     for entry in entries:
         if entry.capability in actor.capabilities and all(v.href != entry.href for v in visible):
             visible.append(entry)
+    return visible
+
+
+def navigation(
+    actor: Actor, path: str, entries: Sequence[NavEntry] = _NAV, badges: Mapping[str, int] | None = None
+) -> list[NavItem]:
+    visible = _visible(actor, entries)
     # The longest matching prefix is the active item ("/customers/new" beats "/customers").
     best = max(
         (entry for entry in visible if path == entry.href or path.startswith(entry.href + "/")),
@@ -96,12 +105,15 @@ def navigation(
 
 async def _page_navigation(request: Request, actor: Actor, path: str) -> list[NavItem]:
     entries = (*_NAV, *request.app.state.get(EXTRA_NAV_STATE, ()))
-    ctx: AppContext = request.app.state.ctx
-    badges = {
-        entry.href: await entry.badge(ctx=ctx, actor=actor)
-        for entry in entries
-        if entry.badge is not None and entry.capability in actor.capabilities
-    }
+    queries = {}
+    for entry in _visible(actor, entries):
+        query = entry.badge(actor=actor) if entry.badge is not None else None
+        if query is not None:
+            queries[entry.href] = query
+    badges = {}
+    if queries:
+        ctx: AppContext = request.app.state.ctx
+        badges = dict(zip(queries, await db.counts(ctx.engine, list(queries.values()))))
     return navigation(actor, path, entries, badges)
 
 
@@ -201,18 +213,11 @@ def _lbl(context: Mapping[str, Any], pair: tuple[str, str] | str | None) -> str:
 
 
 
-def _yuan(fen: int | None) -> str:
-    fen = fen or 0
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan:,}.{cents:02d}"
-
-
 def configure_environment(environment: jinja2.Environment) -> None:
     environment.globals["t"] = _t
     environment.filters["pick"] = _pick
     environment.filters["lbl"] = _lbl
     environment.filters["local"] = _local
-    environment.filters["yuan"] = _yuan
+    environment.filters["yuan"] = format_amount
     environment.trim_blocks = True
     environment.lstrip_blocks = True

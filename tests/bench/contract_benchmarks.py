@@ -249,15 +249,15 @@ async def _fill(ctx, *, pending: int, others: int, log) -> dict[str, Any]:
     from crm.accounts.tables import Customer
     from crm.clock import FixedClock
     from crm.context import CLI
-    from crm.seed import _actor_for, load_staff_fixtures
+    from crm.seed import actor_for, load_staff_fixtures
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         shutil.copy(FIXTURES / "branches.json", folder / "branches.json")
         (folder / "staff.json").write_text(json.dumps([HQ_DESK], ensure_ascii=False), encoding="utf-8")
         await load_staff_fixtures(ctx, folder)
-    desks = {branch: await _actor_for(username) for branch, username in DESKS.items()}
-    market = await _actor_for("market")
+    desks = {branch: await actor_for(username=username) for branch, username in DESKS.items()}
+    market = await actor_for(username="market")
 
     started = time.perf_counter()
     offset = 0
@@ -396,10 +396,10 @@ def _raw_args(actor, *, cutoff: dt.datetime | None = None) -> tuple:
 
 async def _measure_inbox(ctx, *, samples: int) -> dict[str, Any]:
     from contracts.inbox import inbox, waiting_count
-    from crm.seed import _actor_for
+    from crm.seed import actor_for
     from crm.staff.access import Actor
 
-    market = await _actor_for("market")
+    market = await actor_for(username="market")
     dc = await ctx.branches.by_code("DC")
     # The demo's market manager sees every branch; the same person scoped to DC stands in for a
     # branch-level manager, whom the demo does not have.

@@ -178,12 +178,12 @@ def bench_open_accounts(data_dir: Path, scale: int) -> dict[str, Any]:
     settings = Settings.from_env(crm_env(data_dir))
 
     async def run() -> dict[str, Any]:
-        from crm.seed import _actor_for
+        from crm.seed import actor_for
 
         ctx = build_context(settings)
         await db.start(ctx.engine, pool_size=ctx.settings.db_pool_size)
         try:
-            actor = await _actor_for(DEMO_USER)
+            actor = await actor_for(username=DEMO_USER)
             inputs = [customer_input(i) for i in range(scale)]
             await service.open_account(ctx=ctx, actor=actor, data=customer_input(scale), origin=CLI)  # warm-up
             latencies = []

@@ -170,7 +170,7 @@ async def measure_lookups(env: dict[str, str], scale: int, samples: int) -> dict
     from crm.accounts import service
     from crm.accounts.tables import Customer
     from crm.context import build_context
-    from crm.seed import _actor_for
+    from crm.seed import actor_for
     from crm.settings import Settings
     from tests.bench.data import resident_id
 
@@ -178,7 +178,7 @@ async def measure_lookups(env: dict[str, str], scale: int, samples: int) -> dict
     await db.start(ctx.engine, pool_size=ctx.settings.db_pool_size)
     rng = random.Random(20261125)
     try:
-        actor = await _actor_for(USER)
+        actor = await actor_for(username=USER)
         first = (await Customer.select(Customer.account_no).order_by(Customer.account_no).first())["account_no"]
         sample_ids = [rng.randrange(scale) for _ in range(samples)]
         numbers = [r["account_no"] for r in await Customer.select(Customer.account_no).where(

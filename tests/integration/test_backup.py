@@ -28,7 +28,7 @@ from crm.audit.tables import AuditEvent
 from crm.backup_cli import register
 from crm.context import CLI, AppContext, build_context
 from crm.security.keyring import generate_keyring, save_keyring
-from crm.seed import _actor_for
+from crm.seed import actor_for
 from tests.conftest import FIXTURES
 from tests.integration.conftest import new_customer
 
@@ -45,7 +45,7 @@ async def open_customer(ctx: AppContext, n: int) -> None:
     body = new_customer(id_number=resident_id(n), phone=f"138{n:08d}", contact_phone="13900000000")
     address = body.pop("address")
     await accounts.open_account(
-        ctx=ctx, actor=await _actor_for("frontdesk"), origin=CLI, data=CustomerInput(**body, **address)
+        ctx=ctx, actor=await actor_for(username="frontdesk"), origin=CLI, data=CustomerInput(**body, **address)
     )
 
 

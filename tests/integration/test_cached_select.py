@@ -12,7 +12,7 @@ import datetime as dt
 from crm import db
 from crm.accounts import service as accounts
 from crm.context import Origin
-from crm.seed import _actor_for
+from crm.seed import actor_for
 from crm.staff import service as staff_service
 from crm.staff.tables import StaffSession
 from crm.security.tokens import hash_token
@@ -28,7 +28,7 @@ async def _on_every_path(ctx, query: db.CachedSelect, *values):
 
 
 async def test_a_customer_row_is_the_same_inside_and_outside_a_transaction(ctx):
-    actor = await _actor_for("frontdesk")
+    actor = await actor_for(username="frontdesk")
     opened = await accounts.open_account(ctx=ctx, actor=actor, data=_input("11010519491231002X", "13812345678"), origin=Origin())
 
     outside, inside = await _on_every_path(ctx, accounts._CUSTOMER_VIEW_BY_NUMBER, opened.account_no)

@@ -29,13 +29,13 @@ def run(*args: str):
 def _open_customers(settings, count: int) -> None:
     from crm.accounts import service
     from crm.accounts.customer_rules import CustomerInput
-    from crm.seed import _actor_for
+    from crm.seed import actor_for
 
     ids = ["11010519491231002X", "110101199003077571", "440305198511221232"][:count]
 
     async def go() -> None:
         ctx = build_context(settings.with_(fast_password_hashing=True))
-        actor = await _actor_for("frontdesk")
+        actor = await actor_for(username="frontdesk")
         for i, id_number in enumerate(ids):
             body = new_customer(id_number=id_number, phone=f"1381234567{i}", contact_phone="13900000000")
             address = body.pop("address")

@@ -10,7 +10,7 @@ from crm.accounts.customer_rules import CustomerInput
 from crm.accounts.tables import Customer
 from crm.context import Origin
 from crm.errors import Conflict
-from crm.seed import _actor_for
+from crm.seed import actor_for
 from tests.integration.conftest import new_customer
 
 IDS = ["11010519491231002X", "110101199003077571", "440305198511221232", "110101199003078670"]
@@ -25,7 +25,7 @@ def _input(id_number: str, phone: str) -> CustomerInput:
 class TestConcurrentOpening:
     async def test_simultaneous_openings_get_distinct_valid_account_numbers(self, ctx):
         """R-AC-09: generated, unique, with a check digit — also under concurrency."""
-        actor = await _actor_for("frontdesk")
+        actor = await actor_for(username="frontdesk")
 
         opened = await asyncio.gather(
             *(
@@ -40,7 +40,7 @@ class TestConcurrentOpening:
 
     async def test_the_same_id_opened_twice_at_once_yields_one_customer(self, ctx):
         """R-AC-06: exactly one succeeds, the other is refused as a duplicate."""
-        actor = await _actor_for("frontdesk")
+        actor = await actor_for(username="frontdesk")
 
         results = await asyncio.gather(
             *(
@@ -53,3 +53,67 @@ class TestConcurrentOpening:
         assert await Customer.count() == 1
         refused = [r for r in results if isinstance(r, Exception)]
         assert len(refused) == 1 and isinstance(refused[0], Conflict)
+
+
+async def _active_customer(ctx, actor) -> tuple[str, int]:
+    opened = await service.open_account(ctx=ctx, actor=actor, data=_input(IDS[1], "13700000001"), origin=Origin())
+    active = await service.transition(
+        ctx=ctx, actor=actor, account_no=opened.account_no, to="active", reason="资料齐全，开通", cause=None, origin=Origin()
+    )
+    return active.account_no, active.version
+
+
+class TestConcurrentTransitions:
+    async def test_two_desks_freezing_and_closing_at_once_one_wins_the_other_is_told(self, ctx):
+        """R-AC-07: two desks act on the account as they saw it; exactly one change lands, the other is 409."""
+        actor = await actor_for(username="frontdesk")
+        account_no, version = await _active_customer(ctx, actor)
+
+        results = await asyncio.gather(
+            service.transition(ctx=ctx, actor=actor, account_no=account_no, to="frozen", reason="安全隐患，暂停供气",
+                               cause="safety", expected_version=version, origin=Origin()),
+            service.transition(ctx=ctx, actor=actor, account_no=account_no, to="closed", reason="用户申请销户",
+                               cause=None, expected_version=version, origin=Origin()),
+            return_exceptions=True,
+        )
+
+        won = [r for r in results if not isinstance(r, Exception)]
+        lost = [r for r in results if isinstance(r, Exception)]
+        assert len(won) == 1 and len(lost) == 1
+        assert isinstance(lost[0], Conflict) and lost[0].code == "customer.stale"
+        final = await service.get_customer(ctx=ctx, actor=actor, account_no=account_no)
+        assert (final.status, final.version) == (won[0].status, version + 1)
+        history = await service.history(ctx=ctx, actor=actor, account_no=account_no)
+        assert [h.new_value for h in history if h.action == "status"] == ["active", won[0].status]
+
+    async def test_the_same_freeze_sent_twice_at_once_is_recorded_once(self, ctx):
+        """R-AC-07: without a version (an old client), the second freeze finds the account frozen already."""
+        actor = await actor_for(username="frontdesk")
+        account_no, version = await _active_customer(ctx, actor)
+
+        results = await asyncio.gather(
+            *(service.transition(ctx=ctx, actor=actor, account_no=account_no, to="frozen", reason="欠费停气",
+                                 cause="arrears", origin=Origin()) for _ in range(2)),
+            return_exceptions=True,
+        )
+
+        assert sum(isinstance(r, Conflict) for r in results) == 1
+        history = await service.history(ctx=ctx, actor=actor, account_no=account_no)
+        assert [h.new_value for h in history if h.action == "status"] == ["active", "frozen"]
+        assert (await service.get_customer(ctx=ctx, actor=actor, account_no=account_no)).version == version + 1
+
+    async def test_a_form_filled_before_another_change_is_refused(self, ctx):
+        actor = await actor_for(username="frontdesk")
+        account_no, version = await _active_customer(ctx, actor)
+        await service.transition(ctx=ctx, actor=actor, account_no=account_no, to="frozen", reason="欠费停气",
+                                 cause="arrears", origin=Origin())
+
+        try:
+            await service.transition(ctx=ctx, actor=actor, account_no=account_no, to="active", reason="已缴清欠费",
+                                     cause=None, expected_version=version, origin=Origin())
+            refused = None
+        except Conflict as exc:
+            refused = exc
+
+        assert refused is not None and refused.code == "customer.stale"
+        assert (await service.get_customer(ctx=ctx, actor=actor, account_no=account_no)).status == "frozen"

@@ -7,7 +7,7 @@ import io
 from crm.accounts import service
 from crm.accounts.importing import import_customers
 from crm.context import CLI
-from crm.seed import _actor_for
+from crm.seed import actor_for
 from tests.bench.data import import_rows
 from tests.integration.test_import import csv_bytes
 
@@ -16,13 +16,13 @@ async def _customers(ctx, count: int, *, names=None) -> None:
     rows = list(import_rows(count, branch="DC"))
     for i, name in enumerate(names or []):
         rows[i][1] = name
-    await import_customers(ctx=ctx, actor=await _actor_for("frontdesk"), source=io.BytesIO(csv_bytes(rows)),
+    await import_customers(ctx=ctx, actor=await actor_for(username="frontdesk"), source=io.BytesIO(csv_bytes(rows)),
                            source_name="t.csv", origin=CLI)
 
 
 async def test_keyset_pages_walk_the_whole_list_in_order_without_gaps(ctx):
     await _customers(ctx, 45)
-    actor = await _actor_for("frontdesk")
+    actor = await actor_for(username="frontdesk")
 
     seen, after = [], None
     while True:
@@ -41,14 +41,14 @@ async def test_the_count_stops_at_the_cap_and_says_so(ctx, monkeypatch):
     await _customers(ctx, 30)
     monkeypatch.setattr(service, "COUNT_CAP", 25)
 
-    page = await service.search_customers(ctx=ctx, actor=await _actor_for("frontdesk"))
+    page = await service.search_customers(ctx=ctx, actor=await actor_for(username="frontdesk"))
 
     assert (page.total, page.total_capped) == (25, True)
 
 
 async def test_name_prefix_is_literal_and_case_sensitive_wildcards_are_not_wildcards(ctx):
     await _customers(ctx, 5, names=["张三", "张_四", "张%五", "张*六", "李四"])
-    actor = await _actor_for("frontdesk")
+    actor = await actor_for(username="frontdesk")
 
     async def names(query):
         page = await service.search_customers(ctx=ctx, actor=actor, query=query)

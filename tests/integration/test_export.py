@@ -17,15 +17,15 @@ from crm.accounts import service
 from crm.accounts.customer_rules import CustomerInput
 from crm.accounts.export import (
     BranchOutOfScope,
-    ExportReasonRequired,
     UnknownExportBranch,
     UnknownExportStatus,
     export_customers,
 )
 from crm.accounts.export_cli import register
 from crm.audit.tables import AuditEvent
+from crm.common.reasons import InvalidReason
 from crm.context import CLI, build_context
-from crm.seed import _actor_for
+from crm.seed import actor_for
 from crm.staff import roles
 from crm.staff.access import ClearanceTooLow, MissingCapability
 from crm.staff.service import StaffDisabled, UnknownStaff
@@ -65,7 +65,7 @@ def customer_input(n: int, *, branch: str = "DC", contact: bool = False) -> Cust
 
 
 async def open_customers(username: str, numbers, *, branch: str = "DC", contact: bool = False, ctx) -> list:
-    actor = await _actor_for(username)
+    actor = await actor_for(username=username)
     return [
         await service.open_account(ctx=ctx, actor=actor, origin=CLI, data=customer_input(n, branch=branch, contact=contact))
         for n in numbers
@@ -80,7 +80,7 @@ def parse(text: str) -> list[dict[str, str]]:
 
 async def export_as(ctx, username: str, **kwargs) -> tuple[str, object]:
     out = io.StringIO(newline="")
-    report = await export_customers(ctx=ctx, actor=await _actor_for(username), out=out, origin=CLI, **kwargs)
+    report = await export_customers(ctx=ctx, actor=await actor_for(username=username), out=out, origin=CLI, **kwargs)
     return out.getvalue(), report
 
 
@@ -121,7 +121,7 @@ class TestMaskedExport:
         for username in ("sysadmin", "auditor"):
             out = io.StringIO()
             with pytest.raises(MissingCapability):
-                await export_customers(ctx=ctx, actor=await _actor_for(username), out=out, origin=CLI)
+                await export_customers(ctx=ctx, actor=await actor_for(username=username), out=out, origin=CLI)
             assert out.getvalue() == ""
 
         denials = await events("permission.denied")
@@ -146,7 +146,7 @@ class TestMaskedExport:
 
         with pytest.raises(BrokenPipeError):
             await export_customers(
-                ctx=ctx, actor=await _actor_for("frontdesk"), out=ClosedAfterOneRow(), origin=CLI,
+                ctx=ctx, actor=await actor_for(username="frontdesk"), out=ClosedAfterOneRow(), origin=CLI,
                 full=True, reason="迁移",
             )
 
@@ -177,11 +177,11 @@ class TestFullExport:
 
     async def test_without_a_reason_it_is_refused_before_anything_is_written(self, ctx):
         await open_customers("frontdesk", [1], ctx=ctx)
-        actor = await _actor_for("frontdesk")
+        actor = await actor_for(username="frontdesk")
 
         for reason in (None, "   ", "x", "长" * 201):
             out = io.StringIO()
-            with pytest.raises(ExportReasonRequired) as refused:
+            with pytest.raises(InvalidReason) as refused:
                 await export_customers(ctx=ctx, actor=actor, out=out, origin=CLI, full=True, reason=reason)
             assert refused.value.code == "export.reason_required"
             assert out.getvalue() == ""
@@ -194,7 +194,7 @@ class TestFullExport:
         out = io.StringIO()
 
         with pytest.raises(MissingCapability):
-            await export_customers(ctx=ctx, actor=await _actor_for("archivist"), out=out, origin=CLI, full=True, reason="审计抽查")
+            await export_customers(ctx=ctx, actor=await actor_for(username="archivist"), out=out, origin=CLI, full=True, reason="审计抽查")
 
         assert out.getvalue() == ""
         [denial] = await events("permission.denied")
@@ -206,7 +206,7 @@ class TestFullExport:
         out = io.StringIO()
 
         with pytest.raises(ClearanceTooLow) as refused:
-            await export_customers(ctx=ctx, actor=await _actor_for("finance"), out=out, origin=CLI, full=True, reason="对账")
+            await export_customers(ctx=ctx, actor=await actor_for(username="finance"), out=out, origin=CLI, full=True, reason="对账")
 
         assert refused.value.code == "permission.clearance" and out.getvalue() == ""
         assert [d["details"]["code"] for d in await events("permission.denied")] == ["permission.clearance"]
@@ -217,7 +217,7 @@ class TestFilters:
         dc = await open_customers("frontdesk", [1, 2], ctx=ctx)
         xc = await open_customers("frontdesk2", [3], branch="XC", ctx=ctx)
         await service.transition(
-            ctx=ctx, actor=await _actor_for("frontdesk"), account_no=dc[1].account_no, to="active",
+            ctx=ctx, actor=await actor_for(username="frontdesk"), account_no=dc[1].account_no, to="active",
             reason="验收合格", cause=None, origin=CLI,
         )
 
@@ -236,13 +236,13 @@ class TestFilters:
         out = io.StringIO()
 
         with pytest.raises(BranchOutOfScope):
-            await export_customers(ctx=ctx, actor=await _actor_for("frontdesk"), out=out, origin=CLI, branch="XC")
+            await export_customers(ctx=ctx, actor=await actor_for(username="frontdesk"), out=out, origin=CLI, branch="XC")
 
         assert out.getvalue() == ""
         assert [d["details"]["code"] for d in await events("permission.denied")] == ["export.branch_out_of_scope"]
 
     async def test_unknown_branch_or_status_is_refused_clearly(self, ctx):
-        actor = await _actor_for("market")
+        actor = await actor_for(username="market")
 
         with pytest.raises(UnknownExportBranch):
             await export_customers(ctx=ctx, actor=actor, out=io.StringIO(), origin=CLI, branch="NOPE")

@@ -21,7 +21,7 @@ from crm.audit import service as audit
 from crm.audit.tables import AuditEvent
 from crm.context import CLI
 from crm.security.keyring import save_keyring
-from crm.seed import _actor_for
+from crm.seed import actor_for
 from tests.bench.data import IMPORT_HEADER, METER_HEADER, import_rows, resident_id, write_import_csv
 from tests.conftest import FIXTURES
 
@@ -40,7 +40,7 @@ def csv_bytes(rows, *, header=IMPORT_HEADER, encoding="utf-8", bom=False) -> byt
 async def run_import(ctx, data: bytes, *, user="frontdesk", **options):
     errors = io.StringIO()
     report = await import_customers(
-        ctx=ctx, actor=await _actor_for(user), source=io.BytesIO(data), source_name="old.csv", origin=CLI,
+        ctx=ctx, actor=await actor_for(username=user), source=io.BytesIO(data), source_name="old.csv", origin=CLI,
         errors_out=errors, **options,
     )
     return report, list(csv.DictReader(io.StringIO(errors.getvalue())))
@@ -60,7 +60,7 @@ class TestImport:
         assert await Meter.count() == 25
         assert await CustomerHistory.count().where(CustomerHistory.action == "imported") == 25
         # The imported customer reads back like one opened at the counter (R-PM-04 round trip).
-        actor = await _actor_for("frontdesk")
+        actor = await actor_for(username="frontdesk")
         first = sorted(c["account_no"] for c in customers)[0]
         revealed = await service.reveal(ctx=ctx, actor=actor, account_no=first, field="id_number", reason="核对导入", origin=CLI)
         assert revealed.value == resident_id(0)

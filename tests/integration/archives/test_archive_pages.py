@@ -69,7 +69,9 @@ class TestMaterials:
         assert f'href="/contracts/{no}/materials/{file_id}"' in listed
         download = await client.get(f"/contracts/{no}/materials/{file_id}")
         assert download.status_code == 200 and download.content == PDF
-        assert download.headers["content-disposition"] == f"attachment; filename*=UTF-8''{quote('合同文本.pdf')}"
+        assert download.headers["content-disposition"] == (
+            f"attachment; filename=\"____.pdf\"; filename*=UTF-8''{quote('合同文本.pdf')}"
+        )
 
     async def test_a_lying_extension_and_an_unknown_kind_are_refused_next_to_their_fields(
         self, client, finished_contract

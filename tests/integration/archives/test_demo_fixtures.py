@@ -8,7 +8,7 @@ from archives import fixity, handover, lookups, records
 from crm import seed
 from crm.audit import service as audit
 from crm.context import CLI
-from crm.seed import _actor_for as actor_named
+from crm.seed import actor_for as actor_named
 from tests.conftest import FIXTURES
 
 
@@ -20,7 +20,7 @@ async def test_the_demo_gives_the_archivist_something_in_every_list(ctx):
     await seed.load_demo_customers(ctx, FIXTURES / "demo")
     counts = await seed.load_package_demos(ctx, FIXTURES / "demo")
     again = await seed.load_package_demos(ctx, FIXTURES / "demo")
-    archivist, desk = await actor_named("archivist"), await actor_named("frontdesk")
+    archivist, desk = await actor_named(username="archivist"), await actor_named(username="frontdesk")
 
     filed = await records.search_archives(ctx=ctx, actor=archivist)
     waiting = await handover.list_handovers(ctx=ctx, actor=archivist, status="submitted")

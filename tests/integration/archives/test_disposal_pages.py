@@ -16,7 +16,7 @@ from archives import disposal as disposals
 from archives.storage import blob_store
 from archives.tables import ArchiveFile, ArchiveRecord, DisposalBatch
 from crm.context import Origin
-from crm.seed import _actor_for
+from crm.seed import actor_for
 from tests.integration.archives.test_archive_pages import section_table
 from tests.integration.archives.test_lookups_and_disposal import ALARM, _archived
 from tests.integration.contracts.test_contract_pages import nav_of
@@ -33,7 +33,7 @@ async def _due_records(client, as_role, finished_contract, upload, clock, count:
 
 
 async def _proposed(ctx, archive_nos: list[str]) -> int:
-    batch = await disposals.propose(ctx=ctx, actor=await _actor_for("archivist"), archive_nos=archive_nos,
+    batch = await disposals.propose(ctx=ctx, actor=await actor_for(username="archivist"), archive_nos=archive_nos,
                                     reason="保管期满，经鉴定无保存价值", origin=Origin())
     return batch.id
 
@@ -130,9 +130,9 @@ class TestDisposalJourney:
 
         (archive_no,) = await _due_records(client, as_role, finished_contract, upload, clock)
         batch_id = await _proposed(ctx, [archive_no])
-        await disposals.decide(ctx=ctx, actor=await _actor_for("gm"), batch_id=batch_id, decision="approve",
+        await disposals.decide(ctx=ctx, actor=await actor_for(username="gm"), batch_id=batch_id, decision="approve",
                                reason=None, origin=Origin())
-        batch = await disposals.execute(ctx=ctx, actor=await _actor_for("archivist"), batch_id=batch_id,
+        batch = await disposals.execute(ctx=ctx, actor=await actor_for(username="archivist"), batch_id=batch_id,
                                         witnesses=["finance", "frontdesk"], origin=Origin())
         await page_login(client, "archivist")
 
@@ -140,7 +140,8 @@ class TestDisposalJourney:
 
         assert register.status_code == 200 and register.headers["content-type"] == "application/pdf"
         disposition = register.headers["content-disposition"]
-        assert disposition == f"attachment; filename*=UTF-8''destruction-{batch.batch_no}.pdf"
+        name = f"destruction-{batch.batch_no}.pdf"
+        assert disposition == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
         text = squash("".join(extract_pages(register.content)))
         assert batch.batch_no in text and squash(archive_no) in text
 
@@ -207,7 +208,7 @@ class TestDisposalListApi:
         first_no, second_no = await _due_records(client, as_role, finished_contract, upload, clock, count=2)
         first = await _proposed(ctx, [first_no])
         second = await _proposed(ctx, [second_no])
-        await disposals.decide(ctx=ctx, actor=await _actor_for("gm"), batch_id=first, decision="approve", reason=None,
+        await disposals.decide(ctx=ctx, actor=await actor_for(username="gm"), batch_id=first, decision="approve", reason=None,
                                origin=Origin())
         # Sessions from before the eleven years have long timed out: log in again.
         headers = {name: await login(name) for name in ("archivist", "gm", "frontdesk")}

@@ -11,7 +11,7 @@ from archives.storage import blob_store
 from archives.tables import ArchiveFile, ArchiveRecord, HandoverBatch
 from contracts.tables import Contract
 from crm.context import Origin
-from crm.seed import _actor_for
+from crm.seed import actor_for
 from crm.staff.tables import Branch, Staff
 from tests.integration.archives.conftest import PDF, PNG
 
@@ -126,7 +126,7 @@ class TestHandover:
         head_office = await Branch.select(Branch.id).where(Branch.code == "HQ").first()
         await Staff.insert(Staff(username="archivist2", display_name="郑洁", role="archivist", branch=head_office["id"],
                                  all_branches=True, password_hash="unused", must_change_password=False))
-        one, two = await _actor_for("archivist"), await _actor_for("archivist2")
+        one, two = await actor_for(username="archivist"), await actor_for(username="archivist2")
 
         await asyncio.gather(
             handovers.accept_handover(ctx=ctx, actor=one, batch_id=first, origin=Origin()),

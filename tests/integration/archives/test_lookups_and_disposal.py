@@ -13,7 +13,7 @@ from archives.storage import blob_store
 from archives.tables import AccessLog, ArchiveFile, ArchiveRecord
 from crm.context import Origin
 from crm.errors import Conflict, InvalidInput
-from crm.seed import _actor_for
+from crm.seed import actor_for
 from tests.integration.archives.conftest import PDF
 
 ALARM = {"type": "alarm_installation", "price_items": [{"code": "BJ-01", "quantity": 1}]}
@@ -59,7 +59,7 @@ class TestLookups:
         # Three days on, the session has ended too: the service is asked directly.
         clock.advance(days=3)
         with pytest.raises(GrantExpired):
-            await records.get_archive(ctx=ctx, actor=await _actor_for("frontdesk"), archive_no=archive_no,
+            await records.get_archive(ctx=ctx, actor=await actor_for(username="frontdesk"), archive_no=archive_no,
                                       origin=Origin())
 
     async def test_a_restricted_record_needs_the_general_manager_too(self, client, as_role, finished_contract, upload):
@@ -101,7 +101,7 @@ class TestDisposal:
         archive_no = await _archived(client, as_role, finished_contract, upload, **ALARM)
         assert "-D10-" in archive_no
         clock.advance(days=365 * 11)  # a D10 record of 2026 is due on 2037-01-01
-        archivist, gm = await _actor_for("archivist"), await _actor_for("gm")
+        archivist, gm = await actor_for(username="archivist"), await actor_for(username="gm")
         proposed = await disposals.propose(ctx=ctx, actor=archivist, archive_nos=[archive_no], reason="保管期满，经鉴定无保存价值",
                                            origin=Origin())
 
@@ -155,7 +155,7 @@ class TestRecords:
         assert await AccessLog.count().where(AccessLog.action == "record_pdf") == 2
 
         clock.advance(days=365 * 11)
-        archivist_actor, gm = await _actor_for("archivist"), await _actor_for("gm")
+        archivist_actor, gm = await actor_for(username="archivist"), await actor_for(username="gm")
         batch_d = await disposals.propose(ctx=ctx, actor=archivist_actor, archive_nos=[archive_no], reason="保管期满",
                                           origin=Origin())
         await disposals.decide(ctx=ctx, actor=gm, batch_id=batch_d.id, decision="approve", reason=None, origin=Origin())
@@ -207,7 +207,7 @@ class TestDueListAndAddenda:
         added = await client.post(f"/api/v1/archives/{quote(thirty_year)}/addenda", headers=archivist,
                                   json={"text": "更正：用户联系电话已变更，见客户档案"})
         clock.advance(days=365 * 11)
-        later = await records.due_for_disposal(ctx=ctx, actor=await _actor_for("archivist"))
+        later = await records.due_for_disposal(ctx=ctx, actor=await actor_for(username="archivist"))
 
         assert now_due.json() == []
         assert added.status_code == 201, added.text

@@ -13,7 +13,7 @@ from crm.accounts.customer_rules import CustomerInput
 from crm.audit.tables import AuditEvent
 from crm.context import Origin
 from crm.errors import Conflict
-from crm.seed import _actor_for
+from crm.seed import actor_for
 from crm.staff.tables import Branch, Staff
 from tests.integration.contracts.conftest import PRICE_ITEMS, customer_body, installments
 
@@ -27,7 +27,7 @@ async def _second_market_manager() -> None:
 
 
 async def _pending_contracts(ctx, count: int) -> list[str]:
-    finance, desk = await _actor_for("finance"), await _actor_for("frontdesk")
+    finance, desk = await actor_for(username="finance"), await actor_for(username="frontdesk")
     await pricing.create_price_standard(ctx=ctx, actor=finance, origin=ORIGIN, data=schemas.PriceStandardCreate(
         code="JZ-2026", name="安装收费标准", effective_from=dt.date(2026, 1, 1),
         items=[schemas.PriceItemIn(**item) for item in PRICE_ITEMS]))
@@ -53,7 +53,7 @@ class TestSimultaneousDecisions:
     async def test_exactly_one_of_two_simultaneous_decisions_wins(self, ctx):
         """R-CT-10: the loser gets a conflict (409), and the step is decided once."""
         await _second_market_manager()
-        market, market2 = await _actor_for("market"), await _actor_for("market2")
+        market, market2 = await actor_for(username="market"), await actor_for(username="market2")
         numbers = await _pending_contracts(ctx, 4)
 
         for no in numbers:

@@ -552,7 +552,9 @@ class TestContractPage:
                                     re.S).group(0))
         assert parties.count("王丽") == 2  # drafted and signed by the front desk, by name
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-        assert pdf.headers["content-disposition"] == f'attachment; filename="contract-{no}.pdf"'
+        assert pdf.headers["content-disposition"] == (
+            f"attachment; filename=\"contract-{no}.pdf\"; filename*=UTF-8''contract-{no}.pdf"
+        )
 
     async def test_transitions_need_a_reason(self, client, as_role, open_customer, price_standard):
         """R-CT-11: 履行 / 终止 each with a stated reason."""

@@ -10,7 +10,7 @@ from contracts import service
 from contracts.lifecycle import OneStepPerPerson
 from contracts.tables import Contract, ContractType, PriceStandard
 from crm.context import Origin
-from crm.seed import _actor_for
+from crm.seed import actor_for
 from crm.staff.access import Actor
 from crm.staff.tables import Branch, Staff
 from tests.integration.contracts.conftest import INSTALLATION_FEN, PRICE_ITEMS, installation, installments
@@ -138,7 +138,7 @@ class TestRefusals:
         west = await Branch.select(Branch.id).where(Branch.code == "XC").first()
         await Staff.insert(Staff(username="market_xc", display_name="钱峰", role="market_manager", branch=west["id"],
                                  all_branches=False, password_hash="unused", must_change_password=False))
-        actor = await _actor_for("market_xc")
+        actor = await actor_for(username="market_xc")
 
         with pytest.raises(service.ContractNotFound) as refused:
             await service.decide(ctx=ctx, actor=actor, contract_no=no, decision="approve", reason=None, origin=Origin())
@@ -149,7 +149,7 @@ class TestRefusals:
         """R-CT-10: one person decides at most one step, even after changing role."""
         await price_standard()
         no = await _submitted(client, as_role, open_customer, payment_plan=installments())
-        market = await _actor_for("market")
+        market = await actor_for(username="market")
         await service.decide(ctx=ctx, actor=market, contract_no=no, decision="approve", reason=None, origin=Origin())
         promoted = Actor(**{**market.__dict__, "role": "operations_vp"})
 

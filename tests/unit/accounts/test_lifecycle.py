@@ -14,12 +14,11 @@ from crm.accounts.lifecycle import (
     BalanceUnsettled,
     FreezeCauseRequired,
     IllegalTransition,
-    ReasonRequired,
-    ReasonTooLong,
     UnknownStatus,
     allowed_targets,
     check_transition,
 )
+from crm.common.reasons import InvalidReason
 from crm.errors import Conflict, InvalidInput
 
 ALLOWED = {
@@ -105,7 +104,7 @@ class TestReason:
     def test_blank_or_one_character_reason_is_refused(self, reason: str) -> None:
         """R-AC-07: every transition needs a reason."""
 
-        with pytest.raises(ReasonRequired) as caught:
+        with pytest.raises(InvalidReason) as caught:
             _move("active", "frozen", reason=reason)
 
         assert caught.value.code == "customer.reason_required"
@@ -128,7 +127,7 @@ class TestReason:
     def test_reason_over_500_characters_is_refused(self) -> None:
         """R-AC-07: reasons are notes, not documents."""
 
-        with pytest.raises(ReasonTooLong) as caught:
+        with pytest.raises(InvalidReason) as caught:
             _move("active", "frozen", reason="欠" * 501)
 
         assert caught.value.code == "customer.reason_too_long"

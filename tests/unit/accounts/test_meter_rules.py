@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm.accounts.customer_rules import FieldError
+from crm.common.fields import FieldError
 from crm.accounts.meter_rules import (
     APPLIANCE_KIND_LABELS,
     APPLIANCE_KINDS,

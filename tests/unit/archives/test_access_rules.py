@@ -22,9 +22,6 @@ from archives.access_rules import (
     OneStepPerPerson,
     OutOfOrder,
     OwnRequest,
-    PurposeRequired,
-    PurposeTooLong,
-    ReasonRequired,
     RequestState,
     UnknownDecision,
     WrongRole,
@@ -35,6 +32,7 @@ from archives.access_rules import (
     decide,
     grant_until,
 )
+from crm.common.reasons import InvalidReason
 from crm.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 
 CLERK = 1
@@ -73,7 +71,7 @@ class TestRequest:
     def test_a_missing_or_short_purpose_is_refused(self, purpose: str | None) -> None:
         """R-AR-06: at least five characters."""
 
-        with pytest.raises(PurposeRequired) as caught:
+        with pytest.raises(InvalidReason) as caught:
             check_request(purpose=purpose, days=7)
 
         assert caught.value.code == "access.purpose_required"
@@ -85,7 +83,7 @@ class TestRequest:
 
         assert check_request(purpose="核对合同金", days=1) == "核对合同金"
         assert len(check_request(purpose="查" * 500, days=1)) == 500
-        with pytest.raises(PurposeTooLong) as caught:
+        with pytest.raises(InvalidReason) as caught:
             check_request(purpose="查" * 501, days=1)
 
         assert caught.value.code == "access.purpose_too_long"
@@ -153,7 +151,7 @@ class TestDecisions:
     def test_a_rejection_needs_a_reason(self, reason: str | None) -> None:
         """R-AR-06."""
 
-        with pytest.raises(ReasonRequired) as caught:
+        with pytest.raises(InvalidReason) as caught:
             _decide(_pending(restricted=False), ARCHIVIST, "archivist", "reject", reason)
 
         assert caught.value.code == "access.reason_required"
@@ -321,7 +319,7 @@ def _expected_error(state: RequestState, actor_id: int, role: str, decision: str
     if state.status != "pending":
         return AlreadyDecided
     if decision == "reject" and len((reason or "").strip()) < 2:
-        return ReasonRequired
+        return InvalidReason
     if actor_id == state.requester_id:
         return OwnRequest
     if actor_id == state.archivist_id:

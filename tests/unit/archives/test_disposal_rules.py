@@ -9,8 +9,6 @@ from archives.disposal_rules import (
     DISPOSAL_STATUSES,
     AlreadyDecided,
     NotApproved,
-    ReasonRequired,
-    ReasonTooLong,
     UnknownDecision,
     WitnessesRequired,
     WitnessIsExecutor,
@@ -19,6 +17,7 @@ from archives.disposal_rules import (
     check_execute,
     decide,
 )
+from crm.common.reasons import InvalidReason
 from crm.errors import Conflict, InvalidInput, PermissionDenied
 from crm.staff.roles import ROLES
 
@@ -66,7 +65,7 @@ class TestDecide:
     def test_a_rejection_needs_a_reason(self, reason: str | None) -> None:
         """R-AR-05."""
 
-        with pytest.raises(ReasonRequired) as caught:
+        with pytest.raises(InvalidReason) as caught:
             decide(status="proposed", actor_role="general_manager", decision="reject", reason=reason)
 
         assert caught.value.code == "disposal.reason_required"
@@ -76,7 +75,7 @@ class TestDecide:
     def test_a_reason_over_500_characters_is_refused(self) -> None:
         """R-AR-05."""
 
-        with pytest.raises(ReasonTooLong):
+        with pytest.raises(InvalidReason):
             decide(status="proposed", actor_role="general_manager", decision="reject", reason="否" * 501)
 
     def test_the_reason_is_stripped_for_the_record(self) -> None:

@@ -14,8 +14,6 @@ from archives.handover_rules import (
     EmptyBatch,
     InvalidContractNo,
     NotArchivable,
-    ReturnReasonRequired,
-    ReturnReasonTooLong,
     TooManyInBatch,
     check_archivable,
     check_batch,
@@ -23,6 +21,7 @@ from archives.handover_rules import (
     check_return_reason,
 )
 from contracts.lifecycle import STATUSES as CONTRACT_STATUSES
+from crm.common.reasons import InvalidReason
 from crm.errors import Conflict, InvalidInput
 
 
@@ -107,7 +106,7 @@ class TestReturnReason:
     def test_a_missing_or_one_character_reason_is_refused(self, reason: str | None) -> None:
         """R-AR-02."""
 
-        with pytest.raises(ReturnReasonRequired) as caught:
+        with pytest.raises(InvalidReason) as caught:
             check_return_reason(reason=reason)
 
         assert caught.value.code == "handover.reason_required"
@@ -119,7 +118,7 @@ class TestReturnReason:
 
         assert check_return_reason(reason="缺图") == "缺图"
         assert check_return_reason(reason="图" * 500) == "图" * 500
-        with pytest.raises(ReturnReasonTooLong) as caught:
+        with pytest.raises(InvalidReason) as caught:
             check_return_reason(reason="图" * 501)
 
         assert caught.value.code == "handover.reason_too_long"

@@ -18,7 +18,7 @@ from archives.numbering import (
     next_number,
     parse_archive_no,
 )
-from crm.accounts.customer_rules import InvalidFields
+from crm.common.fields import InvalidFields
 from crm.errors import InvalidInput
 
 EXAMPLE = ArchiveNumber(fonds="Z001", category="HT", year=2026, retention="D30", department="SCB", item=7)

@@ -14,6 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from contracts.approval import FAMILIES, PAYMENT_KINDS, ChainFacts, approval_chain
 from contracts.lifecycle import (
     DECISIONS,
+    AlreadyDecided,
     ChainState,
     NotApproved,
     NotDraft,
@@ -21,13 +22,14 @@ from contracts.lifecycle import (
     OneStepPerPerson,
     OutOfOrder,
     OwnContract,
-    ReasonRequired,
+    StepMoved,
     UnknownDecision,
     WrongRole,
     check_sign,
     decide,
     submit,
 )
+from crm.common.reasons import InvalidReason
 from crm.errors import DomainError
 
 ACTORS = (
@@ -57,17 +59,29 @@ facts_strategy = st.builds(
 )
 # Mostly approvals, so chains get walked to the end rather than bounced on the first step.
 decision_strategy = st.sampled_from(("approve", "approve", "approve", "reject", "return", "abstain"))
-reason_strategy = st.sampled_from((None, "", " 否 ", "资料不全，请补充"))
+reason_strategy = st.sampled_from((None, "", " 否 ", "资料不全，请补充", "  资料不全，\u3000请补充  "))
+# None is "whichever step is current"; a number is the step an approver's page showed.
+expected_step_strategy = st.one_of(st.none(), st.integers(min_value=1, max_value=4))
 
 
-def _expected_error(state: ChainState, actor_id: int, role: str, decision: str, reason: str | None) -> type | None:
+def _expected_error(
+    state: ChainState, expected_step: int | None, actor_id: int, role: str, decision: str, reason: str | None
+) -> type | None:
     """The refusal R-CT-10 calls for, worked out from the rules as written, in their order."""
+    if state.status == "pending_approval":
+        current = next(step for step in state.steps if step.status == "pending")
+        if expected_step is not None and expected_step != current.seq:
+            return StepMoved
+        roles_undecided = {step.role for step in state.steps if step.status in ("pending", "waiting")}
+        roles_decided = {step.role for step in state.steps if step.decided_by is not None}
+        if role not in roles_undecided and role in roles_decided:
+            return AlreadyDecided
     if state.status != "pending_approval":
         return NotPending
     if decision not in DECISIONS:
         return UnknownDecision
     if decision != "approve" and len((reason or "").strip()) < 2:
-        return ReasonRequired
+        return InvalidReason
     if actor_id == state.drafter_id:
         return OwnContract
     if actor_id in {step.decided_by for step in state.steps}:
@@ -110,21 +124,26 @@ class DecisionMachine(RuleBasedStateMachine):
         actor=st.sampled_from(ACTORS),
         decision=decision_strategy,
         reason=reason_strategy,
+        expected_step=expected_step_strategy,
     )
-    def decide_step(self, actor: tuple[int, str], decision: str, reason: str | None) -> None:
+    def decide_step(self, actor: tuple[int, str], decision: str, reason: str | None, expected_step: int | None) -> None:
         actor_id, role = actor
         before = self.state
-        expected = _expected_error(before, actor_id, role, decision, reason)
+        expected = _expected_error(before, expected_step, actor_id, role, decision, reason)
 
         try:
-            after, decided = decide(
-                state=before, actor_id=actor_id, actor_role=role, decision=decision, reason=reason
+            outcome = decide(
+                state=before, expected_step=expected_step, actor_id=actor_id, actor_role=role, decision=decision,
+                reason=reason,
             )
         except DomainError as refused:
             assert type(refused) is expected, f"expected {expected}, got {refused!r}"
             return
 
         assert expected is None
+        after, decided = outcome.state, outcome.step
+        assert outcome.reason == (" ".join((reason or "").split()) or None)
+        assert expected_step is None or decided.seq == expected_step
         index = decided.seq - 1
         assert before.steps[index].status == "pending"
         assert all(step.status == "approved" for step in before.steps[:index])

@@ -32,11 +32,11 @@ from contracts.fees import (
     check_price_items,
     fee_lines,
     fee_total,
-    format_yuan,
     outstanding_fen,
     standard_in_force,
 )
-from crm.accounts.customer_rules import InvalidFields
+from crm.common.fields import InvalidFields
+from crm.common.money import format_yuan
 from crm.errors import Conflict, InvalidInput
 
 PIPE = PriceItem(code="PIPE-DN20", name="镀锌管 DN20", unit="米", unit_price_fen=3_333)
@@ -57,19 +57,6 @@ def _plan_errors(kind: str, installments: list[PlannedInstallment], amount_fen: 
     with pytest.raises(PaymentPlanInvalid) as caught:
         check_payment_plan(kind=kind, installments=installments, amount_fen=amount_fen)
     return {error.field: error.code for error in caught.value.errors}
-
-
-class TestFormatYuan:
-    @pytest.mark.parametrize(
-        ("fen", "text"),
-        [(0, "¥0.00"), (1, "¥0.01"), (123_456, "¥1,234.56"), (100_000_000, "¥1,000,000.00"), (-1, "-¥0.01")],
-    )
-    def test_fen_are_shown_as_yuan_with_thousands_separators(self, fen: int, text: str) -> None:
-        """R-CT-06: money is integer fen, formatted only at the edges."""
-
-        shown = format_yuan(fen)
-
-        assert shown == text
 
 
 class TestFeeLines:

@@ -13,6 +13,7 @@ from contracts.lifecycle import (
     STEP_STATUS_LABELS,
     STEP_STATUSES,
     TRANSITIONS,
+    AlreadyDecided,
     ChainState,
     IllegalTransition,
     NotApproved,
@@ -21,8 +22,7 @@ from contracts.lifecycle import (
     OneStepPerPerson,
     OutOfOrder,
     OwnContract,
-    ReasonRequired,
-    ReasonTooLong,
+    StepMoved,
     StepState,
     UnknownDecision,
     UnknownStatus,
@@ -36,6 +36,7 @@ from contracts.lifecycle import (
     decide,
     submit,
 )
+from crm.common.reasons import InvalidReason
 from crm.errors import Conflict, InvalidInput, PermissionDenied
 
 DRAFTER = 1
@@ -58,7 +59,8 @@ def _submitted() -> ChainState:
 
 
 def _decide(state: ChainState, actor_id: int, role: str, decision: str = "approve", reason: str | None = None):
-    return decide(state=state, actor_id=actor_id, actor_role=role, decision=decision, reason=reason)
+    outcome = decide(state=state, expected_step=None, actor_id=actor_id, actor_role=role, decision=decision, reason=reason)
+    return outcome.state, outcome.step
 
 
 class TestLabels:
@@ -122,7 +124,7 @@ class TestTransitions:
     def test_every_transition_needs_a_reason(self, reason: str | None) -> None:
         """R-CT-11: the history is read later by an auditor."""
 
-        with pytest.raises(ReasonRequired) as caught:
+        with pytest.raises(InvalidReason) as caught:
             check_transition(current="active", to="terminated", reason=reason)
 
         assert caught.value.code == "contract.reason_required"
@@ -131,7 +133,7 @@ class TestTransitions:
     def test_reason_over_500_characters_is_refused(self) -> None:
         """R-CT-11."""
 
-        with pytest.raises(ReasonTooLong) as caught:
+        with pytest.raises(InvalidReason) as caught:
             check_transition(current="active", to="terminated", reason="因" * 501)
 
         assert caught.value.code == "contract.reason_too_long"
@@ -244,7 +246,7 @@ class TestDecide:
     def test_reject_or_return_without_a_reason_is_refused(self, decision: str, reason: str | None) -> None:
         """R-CT-10: reject (reason required), return for revision."""
 
-        with pytest.raises(ReasonRequired) as caught:
+        with pytest.raises(InvalidReason) as caught:
             _decide(_submitted(), MANAGER, "market_manager", decision, reason)
 
         assert caught.value.code == "approval.reason_required"
@@ -253,7 +255,7 @@ class TestDecide:
     def test_overlong_decision_reason_is_refused(self) -> None:
         """R-CT-10."""
 
-        with pytest.raises(ReasonTooLong) as caught:
+        with pytest.raises(InvalidReason) as caught:
             _decide(_submitted(), MANAGER, "market_manager", "reject", "否" * 501)
 
         assert caught.value.code == "approval.reason_too_long"
@@ -296,12 +298,71 @@ class TestDecide:
         assert caught.value.code == "approval.wrong_role"
         assert isinstance(caught.value, PermissionDenied)
 
-    def test_second_holder_of_a_decided_role_is_wrong_role(self) -> None:
-        """R-CT-10: the market manager's step is done; another manager has nothing to decide."""
+    def test_second_holder_of_a_decided_role_hears_it_is_already_decided(self) -> None:
+        """R-CT-10: the market manager's step is done; the other manager lost the race (409), not a role error."""
         after_manager, _ = _decide(_submitted(), MANAGER, "market_manager")
 
-        with pytest.raises(WrongRole):
+        with pytest.raises(AlreadyDecided) as caught:
             _decide(after_manager, OTHER_MANAGER, "market_manager")
+
+        assert caught.value.code == "approval.already_decided"
+        assert caught.value.field == "decision"
+        assert isinstance(caught.value, Conflict)
+        assert "第 1 步" in caught.value.message
+
+    def test_a_decision_on_a_step_that_moved_on_is_refused(self) -> None:
+        """R-CT-10: a stale inbox page names step 1; step 2 is now current, whoever decides it."""
+        after_manager, _ = _decide(_submitted(), MANAGER, "market_manager")
+
+        with pytest.raises(StepMoved) as caught:
+            decide(state=after_manager, expected_step=1, actor_id=VP, actor_role="operations_vp",
+                   decision="approve", reason=None)
+
+        assert caught.value.code == "approval.step_moved"
+        assert caught.value.field == "step"
+        assert isinstance(caught.value, Conflict)
+
+    def test_a_decision_on_a_step_that_is_not_yet_current_is_refused(self) -> None:
+        """R-CT-10: nobody decides step 2 while step 1 waits, even naming it."""
+
+        with pytest.raises(StepMoved):
+            decide(state=_submitted(), expected_step=2, actor_id=VP, actor_role="operations_vp",
+                   decision="approve", reason=None)
+
+    def test_the_expected_step_when_it_is_current_is_decided(self) -> None:
+        """R-CT-10."""
+
+        outcome = decide(state=_submitted(), expected_step=1, actor_id=MANAGER, actor_role="market_manager",
+                         decision="approve", reason=None)
+
+        assert outcome.step == StepState(seq=1, role="market_manager", status="approved", decided_by=MANAGER)
+        assert outcome.state.steps[1].status == "pending"
+
+    def test_a_step_moved_on_is_reported_before_the_other_checks(self) -> None:
+        """R-CT-10: the drafter on a stale page hears that the page is stale first."""
+        after_manager, _ = _decide(_submitted(), MANAGER, "market_manager")
+
+        with pytest.raises(StepMoved):
+            decide(state=after_manager, expected_step=1, actor_id=DRAFTER, actor_role="market_manager",
+                   decision="maybe", reason=None)
+
+    def test_the_cleaned_reason_is_returned_for_storing(self) -> None:
+        """R-CT-10: the reason stored on the step and audited is the cleaned one, not the raw input."""
+
+        outcome = decide(state=_submitted(), expected_step=1, actor_id=MANAGER, actor_role="market_manager",
+                         decision="return", reason="  请补充\t 施工图纸  ")
+
+        assert outcome.reason == "请补充 施工图纸"
+        assert outcome.state.status == "draft"
+        assert outcome.step.status == "returned"
+
+    def test_an_approval_without_a_remark_returns_no_reason(self) -> None:
+        """R-CT-10: the remark is optional on approval; blank is stored as none."""
+
+        outcome = decide(state=_submitted(), expected_step=None, actor_id=MANAGER, actor_role="market_manager",
+                         decision="approve", reason="   ")
+
+        assert outcome.reason is None
 
     def test_checks_run_in_the_documented_order(self) -> None:
         """R-CT-10: the drafter with a bad decision hears about the decision first."""

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from contracts import page_forms, schemas
-from crm.accounts.customer_rules import FieldError, InvalidFields
+from crm.common.fields import FieldError, InvalidFields
+from crm.common.money import parse_yuan
 from crm.errors import InvalidInput
 
 
@@ -16,20 +17,6 @@ def _form(**fields: str) -> dict[str, str]:
     base = {"type": "installation", "account_no": "11000000013", "terms": "条款", "payment_kind": "single"}
     base.update(fields)
     return base
-
-
-class TestParseFen:
-    @pytest.mark.parametrize(
-        ("typed", "fen"),
-        [("3868.75", 386_875), ("3,868.75", 386_875), ("¥3868.7", 386_870), (" 12 ", 1_200), ("", None), ("0", 0)],
-    )
-    def test_yuan_as_typed_become_exact_fen(self, typed, fen):
-        assert page_forms.parse_fen(typed) == fen
-
-    @pytest.mark.parametrize("typed", ["1.234", "-5", "1e3", "NaN", "十元", "1.2.3"])
-    def test_anything_else_is_unreadable(self, typed):
-        with pytest.raises(ValueError):
-            page_forms.parse_fen(typed)
 
 
 class TestToCreate:
@@ -173,5 +160,8 @@ class TestFromContract:
 
     @pytest.mark.parametrize(("fen", "text"), [(386_875, "3868.75"), (5, "0.05"), (0, "0.00"), (100, "1.00")])
     def test_amounts_are_written_as_the_form_reads_them(self, fen, text):
-        assert page_forms.format_yuan(fen) == text
-        assert page_forms.parse_fen(text) == fen
+        rows = [schemas.InstallmentOut(seq=1, due_date=dt.date(2027, 1, 1), amount_fen=fen, paid_fen=0, step="全额")]
+        draft = page_forms.from_contract(_contract(installments=rows))
+
+        assert draft.installments[0]["amount"] == text
+        assert parse_yuan(text) == fen

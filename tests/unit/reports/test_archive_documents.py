@@ -6,20 +6,15 @@ from __future__ import annotations
 import dataclasses
 import io
 import itertools
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 from pypdf import PdfReader
-from reportlab.lib.units import mm
 
 from reports import archive_catalogue, archive_record, departure_list, destruction_register, handover_list
 from reports import lookup_register
-from reports.archive_documents import CONTENT_WIDTH, fitted_width, signature_block
-from reports.fonts import register_cjk_font
-from reports.frame import DocumentInfo, build_pdf, styles
 from tests.unit.reports.pdf_helpers import extract_pages, squash
 from tests.unit.reports.test_archive_catalogue import sample_catalogue
 from tests.unit.reports.test_archive_record import sample_record
@@ -161,29 +156,3 @@ class TestEveryArchiveDocument:
         assert squash("".join(pages)).count(squash(payload)) >= 3
         assert all(f"第 {n} 页 共 {len(pages)} 页" in text for n, text in enumerate(pages, start=1))
 
-
-class TestSharedParts:
-    def test_signature_block_puts_three_boxes_per_row(self) -> None:
-        """Four parties sign in two rows of boxes, each with role, name, signature and date."""
-        font_name = register_cjk_font(search_system=False)
-        parties = [("销毁执行人", "Executed by", "王五")] + [
-            ("监销人", "Witness", n) for n in ("孙一", "周二", "吴三")
-        ]
-        info = DocumentInfo(title="t", subject="s", author="a", company="c")
-
-        story = [signature_block(parties, font_name=font_name, st=styles(font_name))]
-        text = "".join(extract_pages(build_pdf(info=info, story=story, font_name=font_name)))
-
-        assert re.search(r"销毁执行人 Executed by\s*监销人 Witness\s*监销人 Witness\n王五 孙一 周二\n", text)
-        assert re.search(r"\n监销人 Witness\n吴三\n签字 Signature\n日期 Date\n", text)
-        assert len(re.findall(r"签字 Signature(?!s)", text)) == 4
-
-    def test_fitted_width_stays_within_bounds(self) -> None:
-        font_name = register_cjk_font(search_system=False)
-        digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-        width = fitted_width([digest, "short"], font_name, size=8.5, minimum=30 * mm, maximum=CONTENT_WIDTH)
-
-        assert 80 * mm < width < 100 * mm
-        assert fitted_width([], font_name, size=8.5, minimum=30 * mm, maximum=CONTENT_WIDTH) == 30 * mm
-        assert fitted_width([digest * 4], font_name, size=8.5, minimum=30 * mm, maximum=60 * mm) == 60 * mm

@@ -85,7 +85,7 @@ def make_document() -> MakeDocument:
                 ApprovalLine("2", "运营副总 Operations VP", "钱八", "2026-11-22 16:30", "同意 Approve", "分期计划合理"),
             ),
             "approval_note": "",
-            "confidential_watermark": None,
+            "watermark": None,
         }
         values.update(overrides)
         return ContractDocument(**values)
@@ -226,7 +226,7 @@ class TestContractDocument:
         """SPEC §9 / R-AR-06: a confidential copy carries its watermark on every page."""
         document = make_document(
             approvals=tuple(approval(n) for n in range(1, 41)),
-            confidential_watermark="机密 · 张三 · 2026-11-25 14:03",
+            watermark="机密 · 张三 · 2026-11-25 14:03",
         )
 
         pages = extract_pages(render_contract_document(document=document, **font_options))
@@ -236,7 +236,7 @@ class TestContractDocument:
 
     def test_watermark_absent_when_not_set(self, make_document: MakeDocument) -> None:
         """SPEC §9: an ordinary copy has no watermark."""
-        document = make_document(confidential_watermark=None)
+        document = make_document(watermark=None)
 
         text = all_text(render_contract_document(document=document, search_system=False))
 

@@ -122,7 +122,7 @@ class TestCustomerSheet:
         """SPEC §9 / R-AR-06: a confidential copy carries its watermark on every page."""
         sheet = make_sheet(
             meters=tuple(meter(n) for n in range(1, 61)),
-            confidential_watermark="机密 · 张三 · 2026-11-25 14:03",
+            watermark="机密 · 张三 · 2026-11-25 14:03",
         )
 
         pages = extract_pages(render_customer_sheet(sheet=sheet, **font_options))
@@ -131,7 +131,7 @@ class TestCustomerSheet:
 
     def test_watermark_absent_when_not_set(self, make_sheet: MakeSheet) -> None:
         """SPEC §9: an ordinary copy has no watermark."""
-        sheet = make_sheet(confidential_watermark=None)
+        sheet = make_sheet(watermark=None)
 
         text = extract_pages(render_customer_sheet(sheet=sheet, search_system=False))[0]
 

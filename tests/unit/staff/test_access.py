@@ -13,11 +13,12 @@ from crm.staff.access import (
     MissingCapability,
     UnknownField,
     can,
+    can_reveal,
     in_scope,
     require,
     require_reveal,
 )
-from crm.staff.roles import FIELD_CLASSES
+from crm.staff.roles import FIELD_CLASSES, ROLES
 
 CLERK = Actor(
     staff_id=7,
@@ -152,3 +153,20 @@ class TestRequireReveal:
         assert isinstance(caught.value, InvalidInput)
         assert caught.value.code == "customer.unknown_field"
         assert caught.value.field == "field"
+
+
+class TestCanReveal:
+    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize("field", [*FIELD_CLASSES, "no_such_field"])
+    def test_the_page_offers_revealing_exactly_when_the_service_allows_it(self, role: str, field: str) -> None:
+        """R-PM-02: one rule decides; the customer page asks it instead of restating it."""
+        actor = _as(role)
+        try:
+            require_reveal(actor=actor, field=field)
+            allowed = True
+        except (PermissionDenied, InvalidInput):
+            allowed = False
+
+        offered = can_reveal(actor=actor, field=field)
+
+        assert offered is allowed

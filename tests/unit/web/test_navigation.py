@@ -6,6 +6,7 @@ import dataclasses
 from types import SimpleNamespace
 
 from litestar.datastructures import State
+from piccolo.querystring import QueryString
 
 from crm.staff.access import Actor
 from crm.web.render import EXTRA_NAV_STATE, NavEntry, _page_navigation, flash_key, navigation
@@ -17,8 +18,21 @@ CLERK = Actor(
 MANAGER = dataclasses.replace(CLERK, role="market_manager", username="zhang.wei")
 
 
-def _request(entries: tuple[NavEntry, ...]) -> SimpleNamespace:
-    return SimpleNamespace(app=SimpleNamespace(state=State({"ctx": object(), EXTRA_NAV_STATE: entries})))
+class _Engine:
+    """Answers the one statement the navigation runs for its badges, and keeps it."""
+
+    def __init__(self, row: dict[str, int]) -> None:
+        self.row = row
+        self.statements: list[str] = []
+
+    async def run_querystring(self, querystring: QueryString) -> list[dict[str, int]]:
+        self.statements.append(querystring.compile_string(engine_type="sqlite")[0])
+        return [self.row]
+
+
+def _request(entries: tuple[NavEntry, ...], engine: object = None) -> SimpleNamespace:
+    ctx = SimpleNamespace(engine=engine)
+    return SimpleNamespace(app=SimpleNamespace(state=State({"ctx": ctx, EXTRA_NAV_STATE: entries})))
 
 
 class TestNavigation:
@@ -31,19 +45,40 @@ class TestNavigation:
         """Roles that do not decide pay no query for the approvals badge on every page."""
         calls: list[str] = []
 
-        async def waiting(*, ctx: object, actor: Actor) -> int:
+        def waiting(*, actor: Actor) -> QueryString:
             calls.append(actor.username)
-            return 3
+            return QueryString("SELECT 3")
 
         entries = (NavEntry(key="nav.approvals", href="/approvals", capability="contract.decide", badge=waiting),)
+        engine = _Engine({"c0": 3})
 
         clerk_items = await _page_navigation(_request(entries), CLERK, "/customers")
-        manager_items = await _page_navigation(_request(entries), MANAGER, "/approvals")
+        manager_items = await _page_navigation(_request(entries, engine), MANAGER, "/approvals")
 
         assert calls == ["zhang.wei"]
         assert "/approvals" not in [i.href for i in clerk_items]
         approvals = next(i for i in manager_items if i.href == "/approvals")
         assert (approvals.badge, approvals.active) == (3, True)
+
+    async def test_every_badge_of_a_page_is_one_statement(self) -> None:
+        """Each package contributes its count; the page asks for all of them at once."""
+        archivist = dataclasses.replace(CLERK, role="archivist", username="zhao.min")
+        entries = (
+            NavEntry(key="nav.lookups", href="/lookups", capability="archive.access.decide",
+                     badge=lambda *, actor: QueryString("SELECT 2")),
+            NavEntry(key="nav.handovers", href="/handovers", capability="archive.receive",
+                     badge=lambda *, actor: QueryString("SELECT {}", 5)),
+            # Nothing can wait for this reader here: no count is asked for.
+            NavEntry(key="nav.disposals", href="/disposals", capability="archive.dispose",
+                     badge=lambda *, actor: None),
+        )
+        engine = _Engine({"c0": 2, "c1": 5})
+
+        items = await _page_navigation(_request(entries, engine), archivist, "/customers")
+
+        assert engine.statements == ['SELECT (SELECT 2) AS "c0", (SELECT ?) AS "c1"']
+        assert {i.href: i.badge for i in items if i.href in {"/lookups", "/handovers", "/disposals"}} == {
+            "/lookups": 2, "/handovers": 5, "/disposals": 0}
 
 
 class TestFlash:

@@ -7,7 +7,7 @@ be shown in full. When a value does not have the expected shape, more is hidden,
 
 from __future__ import annotations
 
-from crm.accounts.phones import InvalidPhone, normalise_phone
+from crm.common.phones import InvalidPhone, normalise_phone
 
 __all__ = [
     "MASKABLE_KINDS",

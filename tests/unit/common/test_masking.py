@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm.accounts.masking import (
+from crm.common.masking import (
     mask_address_detail,
     mask_bank_account,
     mask_id_number,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm.accounts.phones import InvalidPhone, normalise_phone
+from crm.common.phones import InvalidPhone, normalise_phone
 
 
 class TestMobiles:
