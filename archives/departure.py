@@ -28,7 +28,7 @@ from crm.staff.access import Actor, require
 from crm.staff.admin import deactivate
 from crm.staff import directory as staff_directory
 from crm.staff.roles import ROLE_LABELS
-from crm.local_time import local_text as _local
+from crm.common.local_time import local_text as _local
 from reports.departure_list import (
     BorrowedArchiveLine,
     DepartureContractLine,

@@ -27,7 +27,7 @@ from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import InvalidInput
 from crm.staff.access import Actor, require
-from crm.local_time import BEIJING, local_text as _local
+from crm.common.local_time import BEIJING, local_text as _local
 from reports.archive_catalogue import ArchiveCatalogue, CatalogueLine, render_archive_catalogue
 from reports.archive_record import AddendumLine, ArchiveFileLine, ArchiveRecord as RecordDocument, render_archive_record
 from reports.contract_document import ApprovalLine

@@ -35,7 +35,7 @@ from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.staff.access import Actor, in_scope, require
-from crm.local_time import BEIJING
+from crm.common.local_time import BEIJING
 
 
 

@@ -35,7 +35,7 @@ from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, DomainError, InvalidInput, NotFound
 from crm.http_errors import status_for
-from crm.local_time import BEIJING
+from crm.common.local_time import BEIJING
 from crm.staff.access import Actor, require
 from crm.staff.roles import ROLE_LABELS
 from crm.web import i18n

@@ -23,7 +23,7 @@ from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import InvalidInput, NotFound
 from crm.staff.access import Actor, can, in_scope, require
-from crm.local_time import BEIJING
+from crm.common.local_time import BEIJING
 
 PAGE_SIZE = 50
 

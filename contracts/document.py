@@ -17,7 +17,7 @@ from crm.common.labels import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor, require
-from crm.local_time import local_text as _local
+from crm.common.local_time import local_text as _local
 from reports.contract_document import (
     ApprovalLine,
     ContractDocument,

@@ -15,6 +15,7 @@ from crm.security.passwords import PasswordHasher
 from crm.security.tokens import SessionPolicy
 from crm.settings import Settings
 from crm.staff.branches import BranchDirectory
+from crm.staff.names import StaffNames
 from crm.staff.session_cache import SessionCache
 
 
@@ -29,6 +30,7 @@ class AppContext:
     lockout_policy: LockoutPolicy
     session_cache: SessionCache = field(default_factory=lambda: SessionCache(ttl=0))
     branches: BranchDirectory = field(default_factory=BranchDirectory)
+    staff_names: StaffNames = field(default_factory=StaffNames)
 
     def now(self):
         return self.clock.now()

@@ -15,7 +15,7 @@ from crm.accounts.tables import Appliance, Meter
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor, require, require_reveal
-from crm.local_time import local_text as _local
+from crm.common.local_time import local_text as _local
 from reports.customer_sheet import ApplianceLine, CustomerSheet, MeterLine, render_customer_sheet
 
 

@@ -13,7 +13,7 @@ from crm.errors import AccountLocked, AuthenticationFailed, InvalidInput, NotFou
 from crm.security.lockout import is_locked, register_failure
 from crm.security.passwords import check_password_policy
 from crm.security.tokens import hash_token, new_session_token, session_expiry
-from crm.local_time import local_text
+from crm.common.local_time import local_text
 from crm.staff.access import Actor
 from crm.staff.tables import Branch, Staff, StaffSession
 

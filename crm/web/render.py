@@ -13,7 +13,7 @@ from crm.common.money import format_amount
 from crm import db
 from crm.context import AppContext
 from crm.errors import DomainError
-from crm.local_time import local_text as _local
+from crm.common.local_time import local_text as _local
 from crm.staff.access import Actor
 from crm.staff.roles import ROLE_LABELS
 from crm.web import i18n
