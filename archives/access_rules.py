@@ -25,6 +25,7 @@ __all__ = [
     "REQUEST_STATUSES",
     "REQUEST_STATUS_LABELS",
     "AlreadyDecided",
+    "Decision",
     "GrantExpired",
     "InvalidDays",
     "NoGrant",
@@ -146,6 +147,14 @@ class RequestState:
     general_manager_id: int | None = None  # who decided the second step (restricted records)
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What one decision did: the request's new state and the cleaned reason to store and audit."""
+
+    state: RequestState
+    reason: str | None
+
+
 def awaiting_role(*, state: RequestState) -> str | None:
     """The role whose decision the request waits for; None once it is decided.
 
@@ -165,8 +174,8 @@ def awaiting_role(*, state: RequestState) -> str | None:
 
 def decide(
     *, state: RequestState, actor_id: int, actor_role: str, decision: str, reason: str | None
-) -> RequestState:
-    """Record one decision and return the new state.
+) -> Decision:
+    """Record one decision: the new state, and the reason as it is to be stored and audited.
 
     Refusals, in order: unknown decision; already decided (whoever asks); missing reason;
     the requester; the archivist of step one trying step two; the general manager before the
@@ -178,7 +187,7 @@ def decide(
     if awaiting is None:
         zh, en = REQUEST_STATUS_LABELS[state.status]
         raise AlreadyDecided(f"该查阅申请{zh}，不能再次审批 / This lookup request is already {en.lower()}")
-    check_decision_reason(decision=decision, reason=reason)
+    cleaned = check_decision_reason(decision=decision, reason=reason)
     if actor_id == state.requester_id:
         raise OwnRequest("不能审批自己的查阅申请 / You cannot decide on your own lookup request")
     if actor_id == state.archivist_id:
@@ -199,9 +208,9 @@ def decide(
             status = "rejected"
         else:
             status = "pending" if state.restricted else "approved"
-        return dataclasses.replace(state, status=status, archivist_id=actor_id)
+        return Decision(state=dataclasses.replace(state, status=status, archivist_id=actor_id), reason=cleaned)
     status = "approved" if decision == "approve" else "rejected"
-    return dataclasses.replace(state, status=status, general_manager_id=actor_id)
+    return Decision(state=dataclasses.replace(state, status=status, general_manager_id=actor_id), reason=cleaned)
 
 
 # ---- the grant ----------------------------------------------------------------------------

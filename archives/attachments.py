@@ -36,11 +36,12 @@ class AttachmentNotFound(NotFound):
     code = "attachment.not_found"
 
 
-def to_schema(row: dict[str, Any], contract_no: str) -> schemas.Attachment:
+def to_schema(row: dict[str, Any], contract_no: str, *, usernames: dict[int, str]) -> schemas.Attachment:
+    """``usernames``: ctx.staff_names.usernames of the rows' ``uploaded_by``, read once for a whole list."""
     return schemas.Attachment(
         file_id=row["file_id"], contract_no=contract_no, kind=row["kind"], kind_label=label(KIND_LABELS.get(row["kind"])),
         filename=row["filename"], media_type=row["media_type"], size=row["size"], sha256=row["sha256"],
-        uploaded_by=row["uploaded_by.username"], uploaded_at=row["uploaded_at"],
+        uploaded_by=usernames.get(row["uploaded_by"]), uploaded_at=row["uploaded_at"],
         destroyed=row["destroyed_at"] is not None,
     )
 
@@ -81,24 +82,23 @@ async def attach_file(
     return (await list_attachments(ctx=ctx, actor=actor, contract_no=contract_no, file_id=file_id))[0]
 
 
-_COLUMNS = (*ArchiveFile.all_columns(), ArchiveFile.uploaded_by.username)
-
-
 async def list_attachments(
     *, ctx: AppContext, actor: Actor, contract_no: str, file_id: str | None = None
 ) -> list[schemas.Attachment]:
     require(actor, "contract.read")
     contract = await load_for_scope(ctx=ctx, actor=actor, contract_no=contract_no)
-    query = ArchiveFile.select(*_COLUMNS).where(ArchiveFile.contract == contract["id"])
+    query = ArchiveFile.select(*ArchiveFile.all_columns()).where(ArchiveFile.contract == contract["id"])
     if file_id is not None:
         query = query.where(ArchiveFile.file_id == file_id)
     rows = await query.order_by(ArchiveFile.id)
-    return [to_schema(row, contract["contract_no"]) for row in rows]
+    names = await ctx.staff_names.usernames(row["uploaded_by"] for row in rows)
+    return [to_schema(row, contract["contract_no"], usernames=names) for row in rows]
 
 
 async def files_of(contract_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Every file of these contracts, for handover checks and records."""
-    rows = await ArchiveFile.select(*_COLUMNS).where(ArchiveFile.contract.is_in(contract_ids or [0])).order_by(ArchiveFile.id)
+    rows = await ArchiveFile.select(*ArchiveFile.all_columns()).where(
+        ArchiveFile.contract.is_in(contract_ids or [0])).order_by(ArchiveFile.id)
     grouped: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         grouped.setdefault(row["contract"], []).append(row)
@@ -124,11 +124,12 @@ async def download_contract_file(
             "合同已归档，请通过档案查(借)阅获取 / The contract is archived: request a lookup of its archive",
             field="contract_no",
         )
-    row = await ArchiveFile.select(*_COLUMNS).where(
+    row = await ArchiveFile.select(*ArchiveFile.all_columns()).where(
         (ArchiveFile.contract == contract["id"]) & (ArchiveFile.file_id == file_id)).first()
     if row is None or row["wrapped_key"] is None:
         raise AttachmentNotFound(f"文件 {file_id} 不存在 / File {file_id} not found", field="file_id")
     data = read_plaintext(ctx, row)
     await audit.append_alone(ctx=ctx, action="attachment.download", actor=actor.username, origin=origin,
                              target=contract["contract_no"], details={"file_id": file_id})
-    return to_schema(row, contract["contract_no"]), data
+    uploader = await ctx.staff_names.usernames([row["uploaded_by"]])
+    return to_schema(row, contract["contract_no"], usernames=uploader), data

@@ -39,14 +39,6 @@ class UnknownWitness(InvalidFields):
     pass
 
 
-_BATCH_COLUMNS = (
-    *DisposalBatch.all_columns(),
-    DisposalBatch.proposed_by.username,
-    DisposalBatch.decided_by.username,
-    DisposalBatch.executed_by.username,
-)
-
-
 async def _items(batch_id: int) -> list[dict[str, Any]]:
     return await DisposalItem.select(
         DisposalItem.record, DisposalItem.record.archive_no, DisposalItem.record.title, DisposalItem.record.retention,
@@ -54,14 +46,15 @@ async def _items(batch_id: int) -> list[dict[str, Any]]:
     ).where(DisposalItem.batch == batch_id).order_by(DisposalItem.id)
 
 
-async def _to_schema(row: dict[str, Any]) -> schemas.Disposal:
+async def _to_schema(ctx: AppContext, row: dict[str, Any]) -> schemas.Disposal:
     items = await _items(row["id"])
+    names = await ctx.staff_names.usernames((row["proposed_by"], row["decided_by"], row["executed_by"]))
     return schemas.Disposal(
         id=row["id"], batch_no=row["batch_no"], status=row["status"],
         status_label=label(disposal_rules.DISPOSAL_STATUS_LABELS.get(row["status"])), reason=row["reason"],
-        proposed_by=row["proposed_by.username"], proposed_at=row["proposed_at"],
-        decided_by=row["decided_by.username"], decided_at=row["decided_at"], decision_reason=row["decision_reason"],
-        executed_by=row["executed_by.username"], executed_at=row["executed_at"],
+        proposed_by=names.get(row["proposed_by"]), proposed_at=row["proposed_at"],
+        decided_by=names.get(row["decided_by"]), decided_at=row["decided_at"], decision_reason=row["decision_reason"],
+        executed_by=names.get(row["executed_by"]), executed_at=row["executed_at"],
         witnesses=json.loads(row["witnesses"]) if row["witnesses"] else [],
         records=[schemas.DisposalRecord(
             archive_no=i["record.archive_no"], title=i["record.title"], retention=i["record.retention"],
@@ -72,7 +65,7 @@ async def _to_schema(row: dict[str, Any]) -> schemas.Disposal:
 
 
 async def _load(ctx: AppContext, batch_id: int, *, lock: bool = False) -> dict[str, Any]:
-    query = DisposalBatch.select(*_BATCH_COLUMNS).where(DisposalBatch.id == batch_id)
+    query = DisposalBatch.select(*DisposalBatch.all_columns()).where(DisposalBatch.id == batch_id)
     row = await (db.locking(query, ctx.engine, of=(DisposalBatch,)) if lock else query).first()
     if row is None:
         raise DisposalNotFound(f"销毁批次 {batch_id} 不存在 / Disposal batch {batch_id} not found", field="id")
@@ -123,7 +116,7 @@ def _require_reader(actor: Actor) -> None:
 
 async def get_disposal(*, ctx: AppContext, actor: Actor, batch_id: int) -> schemas.Disposal:
     _require_reader(actor)
-    return await _to_schema(await _load(ctx, batch_id))
+    return await _to_schema(ctx, await _load(ctx, batch_id))
 
 
 # Batches are a handful a year; the cap only bounds a page or badge that would otherwise grow for ever.
@@ -139,7 +132,7 @@ async def list_disposals(
         raise InvalidInput(f"未知的销毁批次状态 {status[:16]} / Unknown disposal status {status[:16]}",
                            field="status", code="disposal.unknown_status")
     query = DisposalBatch.select(
-        DisposalBatch.id, DisposalBatch.batch_no, DisposalBatch.status, DisposalBatch.proposed_by.username,
+        DisposalBatch.id, DisposalBatch.batch_no, DisposalBatch.status, DisposalBatch.proposed_by,
         DisposalBatch.proposed_at, DisposalBatch.decided_at, DisposalBatch.executed_at,
     )
     if status is not None:
@@ -150,10 +143,11 @@ async def list_disposals(
         for item in await DisposalItem.select(DisposalItem.batch).where(
                 DisposalItem.batch.is_in([r["id"] for r in rows] or [0])):
             counts[item["batch"]] = counts.get(item["batch"], 0) + 1
+        names = await ctx.staff_names.usernames(r["proposed_by"] for r in rows)
     return [schemas.DisposalSummary(
         id=r["id"], batch_no=r["batch_no"], status=r["status"],
         status_label=label(disposal_rules.DISPOSAL_STATUS_LABELS.get(r["status"])),
-        proposed_by=r["proposed_by.username"], proposed_at=r["proposed_at"], decided_at=r["decided_at"],
+        proposed_by=names.get(r["proposed_by"]), proposed_at=r["proposed_at"], decided_at=r["decided_at"],
         executed_at=r["executed_at"], records=counts.get(r["id"], 0),
     ) for r in rows]
 
@@ -200,14 +194,14 @@ async def decide(
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         row = await _load(ctx, batch_id, lock=True)
-        status = disposal_rules.decide(status=row["status"], actor_role=actor.role, decision=decision, reason=reason)
-        cleaned = disposal_rules.check_decision_reason(decision=decision, reason=reason)
+        decided = disposal_rules.decide(status=row["status"], actor_role=actor.role, decision=decision, reason=reason)
         await DisposalBatch.update({
-            DisposalBatch.status: status, DisposalBatch.decided_by: actor.staff_id, DisposalBatch.decided_at: now,
-            DisposalBatch.decision_reason: cleaned,
+            DisposalBatch.status: decided.status, DisposalBatch.decided_by: actor.staff_id,
+            DisposalBatch.decided_at: now, DisposalBatch.decision_reason: decided.reason,
         }).where(DisposalBatch.id == batch_id)
         await audit.append(ctx=ctx, action="archive.disposal_decision", actor=actor.username, origin=origin,
-                           target=row["batch_no"], details={"decision": decision, "status": status})
+                           target=row["batch_no"],
+                           details={"decision": decision, "status": decided.status, "reason": decided.reason})
     return await get_disposal(ctx=ctx, actor=actor, batch_id=batch_id)
 
 

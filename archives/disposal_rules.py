@@ -10,6 +10,7 @@ step here refuses rather than skips.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from crm.common.reasons import clean_reason
 from crm.errors import Conflict, InvalidInput, PermissionDenied
@@ -22,6 +23,7 @@ __all__ = [
     "DISPOSAL_STATUS_LABELS",
     "MIN_WITNESSES",
     "AlreadyDecided",
+    "Decision",
     "NotApproved",
     "UnknownDecision",
     "WitnessIsExecutor",
@@ -96,8 +98,16 @@ def check_decision_reason(*, decision: str, reason: str | None) -> str | None:
     return clean_reason(value=reason, purpose="disposal_rejection", required=decision == "reject")
 
 
-def decide(*, status: str, actor_role: str, decision: str, reason: str | None) -> str:
-    """The batch's status after the general manager's decision."""
+@dataclass(frozen=True)
+class Decision:
+    """What the general manager's decision did: the batch's new status and the cleaned reason to store and audit."""
+
+    status: str
+    reason: str | None
+
+
+def decide(*, status: str, actor_role: str, decision: str, reason: str | None) -> Decision:
+    """The batch's status after the general manager's decision, with the reason as it is to be recorded."""
     if decision not in DECISIONS:
         raise UnknownDecision("审批意见须为同意或驳回 / The decision must be approve or reject")
     if actor_role != APPROVER_ROLE:
@@ -106,8 +116,8 @@ def decide(*, status: str, actor_role: str, decision: str, reason: str | None) -
     if status != "proposed":
         zh, en = _status(status)
         raise AlreadyDecided(f"该销毁批次{zh}，不能再次审批 / This disposal batch is already {en.lower()}")
-    check_decision_reason(decision=decision, reason=reason)
-    return "approved" if decision == "approve" else "rejected"
+    cleaned = check_decision_reason(decision=decision, reason=reason)
+    return Decision(status="approved" if decision == "approve" else "rejected", reason=cleaned)
 
 
 def _username(value: str | None) -> str:

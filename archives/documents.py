@@ -76,8 +76,8 @@ async def record_pdf(*, ctx: AppContext, actor: Actor, archive_no: str, origin: 
     async with db.unit_of_work(ctx.engine):
         row = await records.load_record(ctx, actor, archive_no)
         grant = await records.grant_for(ctx, actor, row)
-        archive = await records.archive_view(row)
-        contract = await contract_service.contract_view(contract_id=row["contract"])
+        archive = await records.archive_view(ctx=ctx, record=row)
+        contract = await contract_service.contract_view(ctx=ctx, contract_id=row["contract"])
         await records.log_access(ctx=ctx, actor=actor, record=row, action="record_pdf", grant_id=grant)
         await audit.append(ctx=ctx, action="archive.record_pdf", actor=actor.username, origin=origin,
                            target=archive.archive_no, details={"grant": grant})
@@ -172,12 +172,10 @@ async def lookup_register_pdf(*, ctx: AppContext, actor: Actor, start: dt.date, 
                            field="to", code="lookup_register.invalid_period")
     low = dt.datetime.combine(start, dt.time(), BEIJING)
     high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), BEIJING)
-    requests = AccessRequest.select(
-        *AccessRequest.all_columns(), AccessRequest.record.archive_no, AccessRequest.requester.username,
-        AccessRequest.archivist.username, AccessRequest.general_manager.username,
-    ).where((AccessRequest.requested_at >= low) & (AccessRequest.requested_at < high))
+    requests = AccessRequest.select(*AccessRequest.all_columns(), AccessRequest.record.archive_no).where(
+        (AccessRequest.requested_at >= low) & (AccessRequest.requested_at < high))
     log = AccessLog.select(
-        AccessLog.at, AccessLog.action, AccessLog.staff.username, AccessLog.record.archive_no,
+        AccessLog.at, AccessLog.action, AccessLog.staff, AccessLog.record.archive_no,
         AccessLog.request.request_no, AccessLog.file.filename,
     ).where((AccessLog.at >= low) & (AccessLog.at < high))
     if not actor.all_branches:
@@ -186,18 +184,22 @@ async def lookup_register_pdf(*, ctx: AppContext, actor: Actor, start: dt.date, 
     async with db.read_only(ctx.engine):
         request_rows = await requests.order_by(AccessRequest.id)
         log_rows = await log.order_by(AccessLog.id)
+        # Everyone the register names, requests and log together, in one call.
+        names = await ctx.staff_names.usernames(
+            [*(r[c] for r in request_rows for c in ("requester", "archivist", "general_manager")),
+             *(r["staff"] for r in log_rows)])
     register = LookupRegister(
         company_name=ctx.settings.company_name, period=f"{start.isoformat()} 至 {end.isoformat()}",
         printed_by=_who(actor), printed_at=_local(ctx.now()),
         requests=tuple(LookupRequestLine(
-            request_no=r["request_no"], archive_no=r["record.archive_no"], requester=r["requester.username"],
+            request_no=r["request_no"], archive_no=r["record.archive_no"], requester=names.get(r["requester"], ""),
             purpose=r["purpose"], days=str(r["days"]), requested_at=_local(r["requested_at"]),
-            archivist_by=r["archivist.username"] or "", archivist_decided_at=_local(r["archivist_at"]),
-            manager_by=r["general_manager.username"] or "", manager_decided_at=_local(r["general_manager_at"]),
+            archivist_by=names.get(r["archivist"], ""), archivist_decided_at=_local(r["archivist_at"]),
+            manager_by=names.get(r["general_manager"], ""), manager_decided_at=_local(r["general_manager_at"]),
             valid_until=_local(r["valid_until"]), status_label=_both(REQUEST_STATUS_LABELS.get(r["status"])),
         ) for r in request_rows),
         access_log=tuple(AccessLogLine(
-            at=_local(r["at"]), by=r["staff.username"], action_label=_ACTION_LABELS.get(r["action"], r["action"]),
+            at=_local(r["at"]), by=names.get(r["staff"], ""), action_label=_ACTION_LABELS.get(r["action"], r["action"]),
             archive_no=r["record.archive_no"], request_no=r["request.request_no"] or "", file_name=r["file.filename"] or "",
         ) for r in log_rows),
     )

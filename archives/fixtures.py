@@ -15,8 +15,6 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-from reportlab.platypus import Paragraph, Spacer
-
 from archives import attachments, handover, lookups
 from archives.materials import REQUIRED_MATERIALS
 from archives.tables import HandoverBatch
@@ -27,8 +25,7 @@ from contracts.fixtures import TERMS_INSTALL, demo_actor, demo_customers, has_co
 from crm.clock import FixedClock
 from crm.context import CLI, AppContext
 from crm.staff.access import Actor
-from reports.fonts import register_cjk_font
-from reports.frame import DocumentInfo, build_pdf, styles
+from reports.kit import render_report
 
 # What each kind of material says, in the words of the department that issues it.
 _MATERIAL_TEXT = {
@@ -38,14 +35,21 @@ _MATERIAL_TEXT = {
 }
 
 
+@dataclasses.dataclass(frozen=True)
+class _Material:
+    company_name: str
+    watermark: str | None = None
+
+
 def _material_pdf(*, title: str, contract_no: str, text: str, company: str) -> bytes:
-    # The CID font: no font file needed, and a demo should not spend seconds embedding one.
-    font = register_cjk_font(search_system=False)
-    s = styles(font)
-    story = [Paragraph(title, s["title"]), Paragraph(f"合同编号 {contract_no}", s["subtitle"]), Spacer(1, 12),
-             Paragraph(text, s["body"])]
-    return build_pdf(info=DocumentInfo(title=title, subject=contract_no, author=company, company=company),
-                     story=story, font_name=font)
+    """One page standing in for a department's document; the kit's blocks draw every string as plain text."""
+    return render_report(
+        document=_Material(company_name=company), title=title, subject=contract_no, keywords=(), author=company,
+        story=lambda kit: [*kit.title_block(title, company=company, fields=(("合同编号", "Contract No.", contract_no),)),
+                           kit.paragraph(text)],
+        # The CID font: no font file needed, and a demo should not spend seconds embedding one.
+        search_system=False,
+    )
 
 
 async def _upload_materials(ctx: AppContext, desk: Actor, contract_no: str, contract_type: str) -> None:

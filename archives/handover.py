@@ -122,20 +122,17 @@ async def create_handover(
 
 
 async def _load_batch(ctx: AppContext, actor: Actor, batch_id: int, *, lock: bool = False) -> dict[str, Any]:
-    query = HandoverBatch.select(
-        *HandoverBatch.all_columns(), HandoverBatch.branch.code, HandoverBatch.submitted_by.username,
-        HandoverBatch.decided_by.username,
-    ).where(HandoverBatch.id == batch_id)
+    query = HandoverBatch.select(*HandoverBatch.all_columns()).where(HandoverBatch.id == batch_id)
     row = await (db.locking(query, ctx.engine, of=(HandoverBatch,)) if lock else query).first()
     if row is None or not in_scope(actor, row["branch"]):
         raise HandoverNotFound(f"移交批次 {batch_id} 不存在 / Handover {batch_id} not found", field="id")
     return row
 
 
-async def _batch_contracts(batch_id: int) -> list[dict[str, Any]]:
+async def _batch_contracts(ctx: AppContext, batch_id: int) -> list[dict[str, Any]]:
     rows = await HandoverItem.select(HandoverItem.contract, HandoverItem.seq).where(
         HandoverItem.batch == batch_id).order_by(HandoverItem.seq)
-    return await archiving.contracts_by_id(contract_ids=[r["contract"] for r in rows])
+    return await archiving.contracts_by_id(ctx=ctx, contract_ids=[r["contract"] for r in rows])
 
 
 async def get_handover(*, ctx: AppContext, actor: Actor, batch_id: int) -> schemas.Handover:
@@ -143,10 +140,12 @@ async def get_handover(*, ctx: AppContext, actor: Actor, batch_id: int) -> schem
         require(actor, "archive.handover")
     async with db.read_only(ctx.engine):
         batch = await _load_batch(ctx, actor, batch_id)
-        contracts = await _batch_contracts(batch_id)
+        contracts = await _batch_contracts(ctx, batch_id)
         files = await files_of([c["id"] for c in contracts])
         numbers = {r["contract"]: r["archive_no"] for r in await ArchiveRecord.select(
             ArchiveRecord.contract, ArchiveRecord.archive_no).where(ArchiveRecord.handover == batch_id)}
+        names = await ctx.staff_names.usernames((batch["submitted_by"], batch["decided_by"]))
+    branch_codes = await ctx.branches.codes([batch["branch"]])
     items = []
     for c in contracts:
         mine = [f for f in files.get(c["id"], []) if f["destroyed_at"] is None]
@@ -159,10 +158,10 @@ async def get_handover(*, ctx: AppContext, actor: Actor, batch_id: int) -> schem
             materials=counts, missing=_missing_for(c, mine), archive_no=numbers.get(c["id"]),
         ))
     return schemas.Handover(
-        id=batch["id"], batch_no=batch["batch_no"], branch=batch["branch.code"], status=batch["status"],
+        id=batch["id"], batch_no=batch["batch_no"], branch=branch_codes[batch["branch"]], status=batch["status"],
         status_label=label(HANDOVER_STATUS_LABELS.get(batch["status"])), note=batch["note"],
-        submitted_by=batch["submitted_by.username"], submitted_at=batch["submitted_at"],
-        decided_by=batch["decided_by.username"], decided_at=batch["decided_at"], return_reason=batch["return_reason"],
+        submitted_by=names.get(batch["submitted_by"]), submitted_at=batch["submitted_at"],
+        decided_by=names.get(batch["decided_by"]), decided_at=batch["decided_at"], return_reason=batch["return_reason"],
         contracts=items,
     )
 
@@ -171,8 +170,8 @@ async def list_handovers(*, ctx: AppContext, actor: Actor, status: str | None = 
     if "archive.receive" not in actor.capabilities:
         require(actor, "archive.handover")
     query = HandoverBatch.select(
-        HandoverBatch.id, HandoverBatch.batch_no, HandoverBatch.branch.code, HandoverBatch.status,
-        HandoverBatch.submitted_by.username, HandoverBatch.submitted_at, HandoverBatch.return_reason,
+        HandoverBatch.id, HandoverBatch.batch_no, HandoverBatch.branch, HandoverBatch.status,
+        HandoverBatch.submitted_by, HandoverBatch.submitted_at, HandoverBatch.return_reason,
     )
     if not actor.all_branches:
         query = query.where(HandoverBatch.branch == actor.branch_id)
@@ -184,10 +183,12 @@ async def list_handovers(*, ctx: AppContext, actor: Actor, status: str | None = 
         for item in await HandoverItem.select(HandoverItem.batch).where(
                 HandoverItem.batch.is_in([r["id"] for r in rows] or [0])):
             counts[item["batch"]] = counts.get(item["batch"], 0) + 1
+        names = await ctx.staff_names.usernames(r["submitted_by"] for r in rows)
+    branch_codes = await ctx.branches.codes(r["branch"] for r in rows)
     return [schemas.HandoverSummary(
-        id=r["id"], batch_no=r["batch_no"], branch=r["branch.code"], status=r["status"],
+        id=r["id"], batch_no=r["batch_no"], branch=branch_codes[r["branch"]], status=r["status"],
         status_label=label(HANDOVER_STATUS_LABELS.get(r["status"])), contracts=counts.get(r["id"], 0),
-        submitted_by=r["submitted_by.username"], submitted_at=r["submitted_at"], return_reason=r["return_reason"],
+        submitted_by=names.get(r["submitted_by"]), submitted_at=r["submitted_at"], return_reason=r["return_reason"],
     ) for r in rows]
 
 
@@ -254,7 +255,7 @@ async def accept_handover(*, ctx: AppContext, actor: Actor, batch_id: int, origi
     async with db.unit_of_work(ctx.engine):
         batch = await _load_batch(ctx, actor, batch_id, lock=True)
         check_decidable(status=batch["status"])
-        contracts = await _batch_contracts(batch_id)
+        contracts = await _batch_contracts(ctx, batch_id)
         for contract in contracts:
             check_archivable(contract_no=contract["contract_no"], status=contract["status"])
         _refuse_missing(contracts, await files_of([c["id"] for c in contracts]))

@@ -27,21 +27,27 @@ _COLUMNS = (
     *AccessRequest.all_columns(),
     AccessRequest.record.archive_no,
     AccessRequest.record.branch,
-    AccessRequest.requester.username,
-    AccessRequest.archivist.username,
-    AccessRequest.general_manager.username,
 )
+# Who asked and who decided are staff ids here; their usernames come from ctx.staff_names.
+_PEOPLE = ("requester", "archivist", "general_manager")
 
 
-def _to_schema(row: dict[str, Any]) -> schemas.AccessRequestOut:
+async def _schemas(ctx: AppContext, rows: list[dict[str, Any]]) -> list[schemas.AccessRequestOut]:
+    """The rows as the API shows them, the people of all of them named in one call."""
+    names = await ctx.staff_names.usernames(r[column] for r in rows for column in _PEOPLE)
+    return [_to_schema(r, usernames=names) for r in rows]
+
+
+def _to_schema(row: dict[str, Any], *, usernames: dict[int, str]) -> schemas.AccessRequestOut:
     state = _state(row)
     return schemas.AccessRequestOut(
         id=row["id"], request_no=row["request_no"], archive_no=row["record.archive_no"],
-        requester=row["requester.username"], purpose=row["purpose"], days=row["days"], restricted=row["restricted"],
+        requester=usernames.get(row["requester"]), purpose=row["purpose"], days=row["days"],
+        restricted=row["restricted"],
         status=row["status"], status_label=label(access_rules.REQUEST_STATUS_LABELS.get(row["status"])),
         awaiting_role=access_rules.awaiting_role(state=state), requested_at=row["requested_at"],
-        archivist=row["archivist.username"], archivist_at=row["archivist_at"],
-        general_manager=row["general_manager.username"], general_manager_at=row["general_manager_at"],
+        archivist=usernames.get(row["archivist"]), archivist_at=row["archivist_at"],
+        general_manager=usernames.get(row["general_manager"]), general_manager_at=row["general_manager_at"],
         decision_reason=row["decision_reason"], valid_until=row["valid_until"],
     )
 
@@ -87,7 +93,7 @@ async def _load(ctx: AppContext, actor: Actor, request_id: int, *, lock: bool = 
 
 
 async def get_request(*, ctx: AppContext, actor: Actor, request_id: int) -> schemas.AccessRequestOut:
-    return _to_schema(await _load(ctx, actor, request_id))
+    return (await _schemas(ctx, [await _load(ctx, actor, request_id)]))[0]
 
 
 async def decide_request(
@@ -97,23 +103,23 @@ async def decide_request(
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         row = await _load(ctx, actor, request_id, lock=True)
-        state = access_rules.decide(state=_state(row), actor_id=actor.staff_id, actor_role=actor.role,
-                                    decision=decision, reason=reason)
-        cleaned = access_rules.check_decision_reason(decision=decision, reason=reason)
+        decided = access_rules.decide(state=_state(row), actor_id=actor.staff_id, actor_role=actor.role,
+                                      decision=decision, reason=reason)
+        state = decided.state
         changes: dict[Any, Any] = {AccessRequest.status: state.status}
         if state.archivist_id != row["archivist"]:
             changes.update({AccessRequest.archivist: actor.staff_id, AccessRequest.archivist_at: now})
         else:
             changes.update({AccessRequest.general_manager: actor.staff_id, AccessRequest.general_manager_at: now})
         if decision == "reject":
-            changes[AccessRequest.decision_reason] = cleaned
+            changes[AccessRequest.decision_reason] = decided.reason
         if state.status == "approved":
             changes[AccessRequest.valid_until] = access_rules.grant_until(approved_at=now, days=row["days"])
         await AccessRequest.update(changes).where(AccessRequest.id == request_id)
         await audit.append(ctx=ctx, action="archive.lookup_decision", actor=actor.username, origin=origin,
                            target=row["record.archive_no"],
                            details={"request_no": row["request_no"], "decision": decision, "status": state.status,
-                                    "reason": cleaned})
+                                    "reason": decided.reason})
     return await get_request(ctx=ctx, actor=actor, request_id=request_id)
 
 
@@ -132,7 +138,7 @@ async def list_requests(
     if status:
         query = query.where(AccessRequest.status == status)
     rows = await query.order_by(AccessRequest.id, ascending=False).limit(200)
-    return [_to_schema(r) for r in rows]
+    return await _schemas(ctx, rows)
 
 
 def _waiting_for(actor: Actor):
@@ -173,5 +179,6 @@ async def decision_queue(*, ctx: AppContext, actor: Actor) -> schemas.LookupQueu
             AccessRequest.id).limit(200)
         newest = await others.order_by(AccessRequest.id, ascending=False).limit(200)
     mine = {r["id"] for r in waiting}
-    return schemas.LookupQueue(to_decide=[_to_schema(r) for r in waiting],
-                               others=[_to_schema(r) for r in newest if r["id"] not in mine][:100])
+    others = [r for r in newest if r["id"] not in mine][:100]
+    shown = await _schemas(ctx, waiting + others)
+    return schemas.LookupQueue(to_decide=shown[:len(waiting)], others=shown[len(waiting):])

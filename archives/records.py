@@ -32,12 +32,7 @@ class ArchiveNotFound(NotFound):
     code = "archive.not_found"
 
 
-_RECORD_COLUMNS = (
-    *ArchiveRecord.all_columns(),
-    ArchiveRecord.branch.code,
-    ArchiveRecord.handover.batch_no,
-    ArchiveRecord.accepted_by.username,
-)
+_RECORD_COLUMNS = (*ArchiveRecord.all_columns(), ArchiveRecord.handover.batch_no)
 
 
 async def load_record(ctx: AppContext, actor: Actor, archive_no: str) -> dict[str, Any]:
@@ -72,40 +67,48 @@ async def log_access(
                                      request=grant_id, at=ctx.now()))
 
 
-def _to_schema(record: dict[str, Any], files: list[dict[str, Any]], addenda: list[dict[str, Any]]) -> schemas.Archive:
+def _to_schema(
+    record: dict[str, Any], files: list[dict[str, Any]], addenda: list[dict[str, Any]], *, branch_code: str,
+    usernames: dict[int, str],
+) -> schemas.Archive:
     return schemas.Archive(
         archive_no=record["archive_no"], fonds=record["fonds"], category=record["category"], year=record["year"],
         retention=record["retention"], retention_label=label(RETENTION_LABELS.get(record["retention"])),
         department=record["department"], item=record["item"], title=record["title"], restricted=record["restricted"],
         status=record["status"], contract_no=record["contract_no"],
         contract_type=record["type"], account_no=record["account_no"],
-        customer_name=record["customer_name"], branch=record["branch.code"],
-        handover_batch_no=record["handover.batch_no"], accepted_by=record["accepted_by.username"],
+        customer_name=record["customer_name"], branch=branch_code,
+        handover_batch_no=record["handover.batch_no"], accepted_by=usernames.get(record["accepted_by"]),
         accepted_at=record["accepted_at"],
         disposal_due=disposal_due_date(retention=record["retention"], archive_year=record["year"]),
-        files=[attachment_schema(f, record["contract_no"]) for f in files],
-        addenda=[schemas.Addendum(text=a["text"], added_by=a["added_by.username"], added_at=a["added_at"])
+        files=[attachment_schema(f, record["contract_no"], usernames=usernames) for f in files],
+        addenda=[schemas.Addendum(text=a["text"], added_by=usernames.get(a["added_by"]), added_at=a["added_at"])
                  for a in addenda],
     )
 
 
 async def _files(record: dict[str, Any]) -> list[dict[str, Any]]:
-    return await ArchiveFile.select(*ArchiveFile.all_columns(), ArchiveFile.uploaded_by.username).where(
+    return await ArchiveFile.select(*ArchiveFile.all_columns()).where(
         ArchiveFile.contract == record["contract"]).order_by(ArchiveFile.id)
 
 
-async def archive_view(record: dict[str, Any]) -> schemas.Archive:
+async def archive_view(*, ctx: AppContext, record: dict[str, Any]) -> schemas.Archive:
     """The record with its files and addenda (the caller has checked the right to read it)."""
-    addenda = await ArchiveAddendum.select(*ArchiveAddendum.all_columns(), ArchiveAddendum.added_by.username).where(
+    files = await _files(record)
+    addenda = await ArchiveAddendum.select(*ArchiveAddendum.all_columns()).where(
         ArchiveAddendum.record == record["id"]).order_by(ArchiveAddendum.id)
-    return _to_schema(record, await _files(record), addenda)
+    # Who accepted, uploaded and added, all in one call: the people of a record are a handful.
+    names = await ctx.staff_names.usernames(
+        [record["accepted_by"], *(f["uploaded_by"] for f in files), *(a["added_by"] for a in addenda)])
+    branch = await ctx.branches.by_id(record["branch"])
+    return _to_schema(record, files, addenda, branch_code=branch.code if branch else "", usernames=names)
 
 
 async def get_archive(*, ctx: AppContext, actor: Actor, archive_no: str, origin: Origin) -> schemas.Archive:
     async with db.unit_of_work(ctx.engine):
         record = await load_record(ctx, actor, archive_no)
         grant = await grant_for(ctx, actor, record)
-        view = await archive_view(record)
+        view = await archive_view(ctx=ctx, record=record)
         await log_access(ctx=ctx, actor=actor, record=record, action="view", grant_id=grant)
     return view
 
@@ -122,7 +125,8 @@ async def download_file(
         await log_access(ctx=ctx, actor=actor, record=record, action="file", grant_id=grant, file_id=row["id"])
         await audit.append(ctx=ctx, action="archive.download", actor=actor.username, origin=origin,
                            target=record["archive_no"], details={"file_id": file_id, "grant": grant})
-    return attachment_schema(row, record["contract_no"]), read_plaintext(ctx, row)
+    uploader = await ctx.staff_names.usernames([row["uploaded_by"]])
+    return attachment_schema(row, record["contract_no"], usernames=uploader), read_plaintext(ctx, row)
 
 
 async def _contract_ids(customer_id: int | None) -> list[int]:
@@ -225,7 +229,7 @@ async def add_addendum(*, ctx: AppContext, actor: Actor, archive_no: str, text: 
                                                      added_at=ctx.now()))
         await audit.append(ctx=ctx, action="archive.addendum", actor=actor.username, origin=origin,
                            target=record["archive_no"], details={"text": cleaned})
-        return await archive_view(record)
+        return await archive_view(ctx=ctx, record=record)
 
 
 async def due_for_disposal(*, ctx: AppContext, actor: Actor) -> list[schemas.ArchiveSummary]:

@@ -15,16 +15,19 @@ from typing import Any
 
 from contracts import lifecycle
 from contracts.loading import CONTRACT_COLUMNS
+from contracts.parties import with_parties
 from contracts.tables import Contract
 from crm import db
 from crm.accounts import directory as customers
+from crm.context import AppContext
 
 
-async def contracts_by_id(*, contract_ids: Sequence[int]) -> list[dict[str, Any]]:
+async def contracts_by_id(*, ctx: AppContext, contract_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Full rows (as `contracts.loading.load_for_scope` returns them), in the order asked."""
     if not contract_ids:
         return []
-    by_id = {r["id"]: r for r in await Contract.select(*CONTRACT_COLUMNS).where(Contract.id.is_in(list(contract_ids)))}
+    rows = await Contract.select(*CONTRACT_COLUMNS).where(Contract.id.is_in(list(contract_ids)))
+    by_id = {r["id"]: r for r in await with_parties(ctx=ctx, rows=rows)}
     return [by_id[i] for i in contract_ids if i in by_id]
 
 

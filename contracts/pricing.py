@@ -111,29 +111,30 @@ async def load_estimate(*, ref: str, customer_id: int, revising: int | None = No
     return estimate
 
 
-def _standard_out(row: dict[str, Any], items: list[dict[str, Any]]) -> schemas.PriceStandardOut:
+def _standard_out(row: dict[str, Any], items: list[dict[str, Any]], *, created_by: str | None) -> schemas.PriceStandardOut:
     return schemas.PriceStandardOut(
         code=row["code"], version=row["version"], name=row["name"], approval_ref=row["approval_ref"],
         effective_from=row["effective_from"], effective_to=row["effective_to"],
         items=[schemas.PriceItemIn(code=i["code"], name=i["name"], unit=i["unit"], unit_price_fen=i["unit_price_fen"])
                for i in items],
-        created_by=row["created_by.username"], created_at=row["created_at"],
+        created_by=created_by, created_at=row["created_at"],
     )
 
 
 async def list_price_standards(*, ctx: AppContext, actor: Actor, on: dt.date | None = None) -> list[schemas.PriceStandardOut]:
     if "price_standard.write" not in actor.capabilities:
         require(actor, "contract.read")
-    query = PriceStandard.select(*PriceStandard.all_columns(), PriceStandard.created_by.username)
+    query = PriceStandard.select(*PriceStandard.all_columns())
     if on is not None:
         query = query.where(_in_force(on))
     async with db.read_only(ctx.engine):
         rows = await query.order_by(PriceStandard.code).order_by(PriceStandard.version)
         items = await PriceItemRow.select().where(PriceItemRow.standard.is_in([r["id"] for r in rows] or [0])).order_by(PriceItemRow.id)
+        authors = await ctx.staff_names.usernames(r["created_by"] for r in rows)
     by_standard: dict[int, list[dict[str, Any]]] = {}
     for item in items:
         by_standard.setdefault(item["standard"], []).append(item)
-    return [_standard_out(row, by_standard.get(row["id"], [])) for row in rows]
+    return [_standard_out(row, by_standard.get(row["id"], []), created_by=authors.get(row["created_by"])) for row in rows]
 
 
 def _check_standard(data: schemas.PriceStandardCreate) -> list[PriceItem]:
@@ -191,10 +192,10 @@ async def create_price_standard(
                      "effective_to": data.effective_to.isoformat() if data.effective_to else None,
                      "items": len(items), "superseded": [r["version"] for r in superseded]},
         )
-        row = await PriceStandard.select(*PriceStandard.all_columns(), PriceStandard.created_by.username).where(
-            PriceStandard.id == inserted[0]["id"]).first()
+        row = await PriceStandard.select(*PriceStandard.all_columns()).where(PriceStandard.id == inserted[0]["id"]).first()
         item_rows = await PriceItemRow.select().where(PriceItemRow.standard == inserted[0]["id"]).order_by(PriceItemRow.id)
-    return _standard_out(row, item_rows)
+    # The actor wrote created_by just now, so their own username names it.
+    return _standard_out(row, item_rows, created_by=actor.username)
 
 
 async def record_budget_estimate(

@@ -26,6 +26,7 @@ from contracts.fees import (
 from contracts.ledger import CHANNELS, customer_outstanding_fen
 from contracts.lifecycle import AlreadyDecided, StepMoved
 from contracts.loading import CONTRACT_COLUMNS, ContractNotFound, load_for_scope
+from contracts.parties import staff_names, with_parties
 from contracts.pricing import items_in_force, load_estimate
 from contracts.tables import (
     ApprovalStep,
@@ -39,6 +40,7 @@ from contracts.tables import (
     PriceStandard,
 )
 from crm import db
+from crm.accounts import directory as customers
 from crm.accounts import service as accounts
 from crm.common.fields import FieldError, InvalidFields
 from crm.common.labels import label
@@ -46,7 +48,6 @@ from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput
 from crm.staff.access import Actor, require
-from crm.staff import directory as staff_directory
 from crm.staff.roles import ROLE_LABELS
 
 
@@ -59,8 +60,6 @@ class FeeBasisInvalid(InvalidInput):
 
 
 PAGE_SIZE = 50
-
-
 # ---------------------------------------------------------------------------------------
 # Drafting
 
@@ -381,20 +380,17 @@ async def _steps(contract_id: int, *, round_: int | None = None) -> list[dict[st
     return await query.order_by(ApprovalStep.approval_round).order_by(ApprovalStep.seq)
 
 
-async def _staff_names(ids: set[int]) -> dict[int, tuple[str, str]]:
-    return await staff_directory.names_by_id(staff_ids=ids)
-
-
-async def _to_schema(row: dict[str, Any]) -> schemas.Contract:
+async def _to_schema(row: dict[str, Any], *, ctx: AppContext) -> schemas.Contract:
+    """The contract as answered; ``row`` as load_for_scope returns it (customer and branch included)."""
     steps = await _steps(row["id"])
     # Exactly the fields of fees.FeeLine, so stored and freshly priced lines share one shape.
     lines = await ContractFeeLine.select(*(getattr(ContractFeeLine, f.name) for f in fields(FeeLine))).where(
         ContractFeeLine.contract == row["id"]).order_by(ContractFeeLine.seq)
     installments = await Installment.select().where(Installment.contract == row["id"]).order_by(Installment.seq)
-    payments = await FeePayment.select(*FeePayment.all_columns(), FeePayment.recorded_by.username).where(
-        FeePayment.contract == row["id"]).order_by(FeePayment.id)
-    names = await _staff_names({s["decided_by"] for s in steps if s["decided_by"]} | {row["drafted_by"]}
-                               | ({row["signed_by"]} if row["signed_by"] else set()))
+    payments = await FeePayment.select().where(FeePayment.contract == row["id"]).order_by(FeePayment.id)
+    # Everyone the contract names (drafter, signer, deciders, who recorded payments), in one call.
+    names = await staff_names(ctx=ctx, staff_ids=[row["drafted_by"], row["signed_by"], *(s["decided_by"] for s in steps),
+                                                 *(p["recorded_by"] for p in payments)])
     standard = None
     if row["price_standard"]:
         ps = await PriceStandard.select(PriceStandard.code, PriceStandard.version).where(
@@ -446,23 +442,23 @@ async def _to_schema(row: dict[str, Any]) -> schemas.Contract:
         payments=[schemas.PaymentRecord(
             amount_fen=p["amount_fen"], paid_on=p["paid_on"], channel=p["channel"],
             channel_label=label(CHANNELS.get(p["channel"])), reference=p["reference"],
-            recorded_by=p["recorded_by.username"], recorded_at=p["recorded_at"],
+            recorded_by=names.get(p["recorded_by"], (None, None))[0], recorded_at=p["recorded_at"],
         ) for p in payments],
         version=row["version"],
         updated_at=row["updated_at"],
     )
 
 
-async def contract_view(*, contract_id: int) -> schemas.Contract:
+async def contract_view(*, ctx: AppContext, contract_id: int) -> schemas.Contract:
     """For the archives, which have already checked the reader's right to the archived record."""
     row = await Contract.select(*CONTRACT_COLUMNS).where(Contract.id == contract_id).first()
-    return await _to_schema(row)
+    return await _to_schema((await with_parties(ctx=ctx, rows=[row]))[0], ctx=ctx)
 
 
 async def get_contract(*, ctx: AppContext, actor: Actor, contract_no: str) -> schemas.Contract:
     require(actor, "contract.read")
     async with db.read_only(ctx.engine):
-        return await _to_schema(await _load(ctx, actor, contract_no))
+        return await _to_schema(await _load(ctx, actor, contract_no), ctx=ctx)
 
 
 async def list_contracts(
@@ -478,29 +474,37 @@ async def list_contracts(
             raise InvalidInput(f"未知的合同状态 {status} / Unknown status {status}", field="status",
                                code="contract.unknown_status")
         where.append(Contract.status == status)
-    if account_no:
-        where.append(Contract.customer.account_no == account_no.strip())
-    if query and query.strip():
-        text = query.strip()
-        where.append(Contract.contract_no.like(f"{text}%") | Contract.customer.account_no.like(f"{text}%"))
-    select = Contract.select(
-        Contract.contract_no, Contract.contract_type.code, Contract.contract_type.name_zh, Contract.status,
-        Contract.customer.account_no, Contract.customer.name, Contract.branch.code, Contract.amount_fen,
-        Contract.drafted_by.username, Contract.drafted_at,
-    )
-    count = Contract.count()
-    for condition in where:
-        select = select.where(condition)
-        count = count.where(condition)
     async with db.read_only(ctx.engine):
+        # Customers are resolved to their ids first: contract.customer is indexed, and the
+        # customer rows are crm.accounts' to read.
+        if account_no:
+            holder = await customers.customer_id_by_account_no(account_no=account_no.strip())
+            where.append(Contract.customer.is_in([holder] if holder is not None else [0]))
+        if query and query.strip():
+            text = query.strip()
+            holders = customers.account_prefix_ids(prefix=text)
+            by_number = Contract.contract_no.like(f"{text}%")
+            where.append(by_number | Contract.customer.is_in(holders) if holders is not None else by_number)
+        select = Contract.select(
+            Contract.contract_no, Contract.contract_type.code, Contract.contract_type.name_zh, Contract.status,
+            Contract.customer, Contract.branch, Contract.amount_fen, Contract.drafted_by, Contract.drafted_at,
+        )
+        count = Contract.count()
+        for condition in where:
+            select = select.where(condition)
+            count = count.where(condition)
         total = await count
         rows = await select.order_by(Contract.id, ascending=False).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        people = await customers.customers_by_id(customer_ids=[r["customer"] for r in rows])
+        drafters = await ctx.staff_names.usernames(r["drafted_by"] for r in rows)
+    codes = await ctx.branches.codes(r["branch"] for r in rows)
     return schemas.ContractPage(
         items=[schemas.ContractSummary(
             contract_no=r["contract_no"], type=r["contract_type.code"], type_label=r["contract_type.name_zh"],
             status=r["status"], status_label=label(lifecycle.STATUS_LABELS.get(r["status"])),
-            account_no=r["customer.account_no"], customer_name=r["customer.name"], branch=r["branch.code"],
-            amount_fen=r["amount_fen"], drafted_by=r["drafted_by.username"], drafted_at=r["drafted_at"],
+            account_no=people.get(r["customer"], {}).get("account_no"),
+            customer_name=people.get(r["customer"], {}).get("name"), branch=codes.get(r["branch"]),
+            amount_fen=r["amount_fen"], drafted_by=drafters.get(r["drafted_by"]), drafted_at=r["drafted_at"],
         ) for r in rows],
         page=page, page_size=PAGE_SIZE, total=total,
     )

@@ -74,21 +74,25 @@ async def request_correction(
             ctx=ctx, action="customer.correction_request", actor=actor.username, origin=origin,
             target=customer["account_no"], details={"field": field, "reason": reason},
         )
-    return await _one(row.id)
+    return await _one(row.id, ctx=ctx)
 
 
-async def _one(correction_id: int) -> schemas.Correction:
+async def _one(correction_id: int, *, ctx: AppContext) -> schemas.Correction:
     row = await CorrectionRequest.select(
         CorrectionRequest.all_columns(),
         CorrectionRequest.customer.account_no,
         CorrectionRequest.customer.branch,
-        CorrectionRequest.requested_by.username,
-        CorrectionRequest.decided_by.username,
     ).where(CorrectionRequest.id == correction_id).first()
-    return _schema(row)
+    return (await _schemas([row], ctx=ctx))[0]
 
 
-def _schema(row: dict[str, Any]) -> schemas.Correction:
+async def _schemas(rows: list[dict[str, Any]], *, ctx: AppContext) -> list[schemas.Correction]:
+    # Requester and decider are staff ids; all the rows' people are named in one call.
+    names = await ctx.staff_names.usernames(r[c] for r in rows for c in ("requested_by", "decided_by"))
+    return [_schema(r, usernames=names) for r in rows]
+
+
+def _schema(row: dict[str, Any], *, usernames: dict[int, str]) -> schemas.Correction:
     return schemas.Correction(
         id=row["id"],
         account_no=row["customer.account_no"],
@@ -96,9 +100,9 @@ def _schema(row: dict[str, Any]) -> schemas.Correction:
         new_value=row["new_value_masked"],
         reason=row["reason"],
         status=row["status"],
-        requested_by=row["requested_by.username"],
+        requested_by=usernames.get(row["requested_by"]),
         requested_at=row["requested_at"],
-        decided_by=row["decided_by.username"],
+        decided_by=usernames.get(row["decided_by"]),
         decided_at=row["decided_at"],
         decision_reason=row["decision_reason"],
     )
@@ -111,12 +115,10 @@ async def list_corrections(*, ctx: AppContext, actor: Actor, status: str = "pend
         CorrectionRequest.all_columns(),
         CorrectionRequest.customer.account_no,
         CorrectionRequest.customer.branch,
-        CorrectionRequest.requested_by.username,
-        CorrectionRequest.decided_by.username,
     ).where(CorrectionRequest.status == status).order_by(CorrectionRequest.requested_at)
     if not actor.all_branches:
         query = query.where(CorrectionRequest.customer.branch == actor.branch_id)
-    return [_schema(r) for r in await query.limit(200)]
+    return await _schemas(await query.limit(200), ctx=ctx)
 
 
 async def decide_correction(
@@ -152,7 +154,7 @@ async def decide_correction(
             ctx=ctx, action="customer.correction_decision", actor=actor.username, origin=origin,
             target=row["customer.account_no"], details={"id": correction_id, "approve": approve, "field": row["field"]},
         )
-    return await _one(correction_id)
+    return await _one(correction_id, ctx=ctx)
 
 
 async def _apply(ctx: AppContext, *, actor: Actor, row: dict[str, Any], now) -> None:

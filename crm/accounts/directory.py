@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from piccolo.query.methods.select import Select
+
 from crm import db
 from crm.accounts.tables import Customer
 
@@ -53,3 +55,30 @@ async def reassign_customers(*, from_staff_id: int, to_staff_id: int) -> list[in
         rows = await Customer.update({Customer.created_by: to_staff_id}).where(
             (Customer.created_by == from_staff_id) & (Customer.status != "closed")).returning(Customer.id)
     return sorted(r["id"] for r in rows)
+
+
+def _after_prefix(prefix: str) -> str | None:
+    """The smallest digit string after every one that starts with ``prefix`` ("119" -> "12"); None for all nines."""
+    kept = prefix.rstrip("9")
+    return kept[:-1] + str(int(kept[-1]) + 1) if kept else None
+
+
+def account_prefix_ids(*, prefix: str) -> Select | None:
+    """The ids of customers whose account number starts with ``prefix``, as a sub-select.
+
+    A sibling package filters its rows by it (``Contract.customer.is_in(query)``) in one
+    statement, however many customers match, while the query over crm.accounts' table stays
+    written here. None when no account number can start so: an account number is ASCII digits
+    only (crm.accounts.account_numbers), so any other text, the empty prefix included, starts
+    none. A digit prefix is a range of the unique account-number index, served on both engines:
+    LIKE would fold case and skip the index on SQLite and need a pattern index on PostgreSQL
+    (see ``service._name_prefix``). Digits sort alike under every collation, so the range holds
+    exactly the numbers with that prefix.
+    """
+    if not (prefix.isascii() and prefix.isdigit()):
+        return None
+    query = Customer.select(Customer.id).where(Customer.account_no >= prefix)
+    after = _after_prefix(prefix)
+    if after is not None:
+        query = query.where(Customer.account_no < after)
+    return query

@@ -176,17 +176,16 @@ async def _insert_customer(ctx: AppContext, *, actor: Actor, valid: CustomerInpu
     return account_no
 
 
+# Neither select joins the branch: _load names it from ctx.branches, which holds every branch
+# in memory, so the most frequent reads in the system stay one statement each.
 _CUSTOMER_BY_NUMBER = db.CachedSelect(
-    lambda account_no: Customer.select(*Customer.all_columns(), Customer.branch.code, Customer.branch.name).where(
-        Customer.account_no == account_no
-    ),
+    lambda account_no: Customer.select(*Customer.all_columns()).where(Customer.account_no == account_no),
     params=1,
     first=True,
 )
 
 
-# What a customer view shows: no sealed values, index digests or bookkeeping, and no join
-# (the branch comes from ctx.branches): the most frequent read in the system, kept lean.
+# What a customer view shows: no sealed values, index digests or bookkeeping.
 _CUSTOMER_VIEW_BY_NUMBER = db.CachedSelect(
     lambda account_no: Customer.select(
         *(
@@ -204,6 +203,8 @@ async def _load(ctx: AppContext, actor: Actor, account_no: str, *, query: db.Cac
     row = await query.run(ctx.engine, (account_no or "").strip())
     if row is None or not in_scope(actor, row["branch"]):
         raise CustomerNotFound(f"用户 {account_no} 不存在 / Customer {account_no} not found", field="account_no")
+    branch = await ctx.branches.by_id(row["branch"])
+    row["branch.code"], row["branch.name"] = (branch.code, branch.name) if branch else ("", "")
     return row
 
 
@@ -244,19 +245,16 @@ def to_schema(row: dict[str, Any]) -> schemas.Customer:
 
 async def get_customer(*, ctx: AppContext, actor: Actor, account_no: str) -> schemas.Customer:
     require(actor, "customer.read")
-    row = await _load(ctx, actor, account_no, query=_CUSTOMER_VIEW_BY_NUMBER)
-    branch = await ctx.branches.by_id(row["branch"])
-    row["branch.code"], row["branch.name"] = (branch.code, branch.name) if branch else ("", "")
-    return to_schema(row)
+    return to_schema(await _load(ctx, actor, account_no, query=_CUSTOMER_VIEW_BY_NUMBER))
 
 
-def _summary(row: dict[str, Any]) -> schemas.CustomerSummary:
+def _summary(row: dict[str, Any], *, branch_codes: dict[int, str]) -> schemas.CustomerSummary:
     return schemas.CustomerSummary(
         account_no=row["account_no"],
         name=row["name"],
         category=row["category"],
         category_label=label(CATEGORY_LABELS.get(row["category"])),
-        branch=row["branch.code"],
+        branch=branch_codes[row["branch"]],
         status=row["status"],
         status_label=label(STATUS_LABELS.get(row["status"])),
         phone=row["phone_masked"],
@@ -269,7 +267,7 @@ _SUMMARY_COLUMNS = (
     Customer.account_no,
     Customer.name,
     Customer.category,
-    Customer.branch.code,
+    Customer.branch,
     Customer.status,
     Customer.phone_masked,
     Customer.id_number_masked,
@@ -371,8 +369,10 @@ async def search_customers(
             "SELECT count(*) AS n FROM ({}) AS capped", matching.limit(COUNT_CAP + 1).querystrings[0]
         )
     total = counted[0]["n"]
+    codes = await ctx.branches.codes(r["branch"] for r in rows)
     return schemas.CustomerPage(
-        items=[_summary(r) for r in rows], page=page, page_size=PAGE_SIZE, total=min(total, COUNT_CAP),
+        items=[_summary(r, branch_codes=codes) for r in rows], page=page, page_size=PAGE_SIZE,
+        total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP, next_after=rows[-1]["account_no"] if len(rows) == PAGE_SIZE else None,
     )
 
@@ -540,13 +540,13 @@ async def history(*, ctx: AppContext, actor: Actor, account_no: str) -> list[sch
     require(actor, "customer.read")
     async with db.read_only(ctx.engine):
         row = await _load(ctx, actor, account_no)
-        rows = await CustomerHistory.select(
-            CustomerHistory.all_columns(), CustomerHistory.actor.username
-        ).where(CustomerHistory.customer == row["id"]).order_by(CustomerHistory.id)
+        rows = await CustomerHistory.select(CustomerHistory.all_columns()).where(
+            CustomerHistory.customer == row["id"]).order_by(CustomerHistory.id)
+        names = await ctx.staff_names.usernames(r["actor"] for r in rows)
     return [
         schemas.HistoryEntry(
             changed_at=r["changed_at"],
-            actor=r["actor.username"],
+            actor=names.get(r["actor"]),
             action=r["action"],
             field=r["field"],
             old_value=r["old_value"],

@@ -9,6 +9,7 @@ after `ttl_seconds`, so a name edited directly in the database shows within that
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Callable
 
@@ -48,6 +49,13 @@ class BranchDirectory:
 
     async def by_code(self, code: str) -> BranchRef | None:
         return await self._find(lambda: self._by_code.get(code))
+
+    async def codes(self, branch_ids: Iterable[int | None]) -> dict[int, str]:
+        """The code of each branch of a page of rows, at most one read for all of them ("" for an unknown id)."""
+        wanted = {i for i in branch_ids if i is not None}
+        if wanted and (self._stale() or not wanted <= self._by_id.keys()):
+            await self._reload()
+        return {i: self._by_id[i].code if i in self._by_id else "" for i in wanted}
 
     async def _find(self, look_up: Callable[[], BranchRef | None]) -> BranchRef | None:
         ref = None if self._stale() else look_up()

@@ -47,26 +47,7 @@ KERNEL_MAY_IMPORT = ("crm.common", "crm.errors", "crm.security")
 # Joins through a foreign key into another package's table that are still there, by module
 # and the package joined into: each one should become a call to that package's directory
 # (crm.staff.directory, crm.accounts.directory, contracts.archiving). Only shrink this.
-KNOWN_FOREIGN_JOINS = {
-    # display names of people and branch codes, read with the row that refers to them
-    ("archives.attachments", "crm.staff"),
-    ("archives.disposal", "crm.staff"),
-    ("archives.documents", "crm.staff"),
-    ("archives.handover", "crm.staff"),
-    ("archives.lookups", "crm.staff"),
-    ("archives.records", "crm.staff"),
-    ("contracts.inbox", "crm.staff"),
-    ("contracts.loading", "crm.staff"),
-    ("contracts.pricing", "crm.staff"),
-    ("contracts.service", "crm.staff"),
-    ("crm.accounts.corrections", "crm.staff"),
-    ("crm.accounts.export", "crm.staff"),
-    ("crm.accounts.service", "crm.staff"),
-    # the customer's number and name shown with a contract, and the contract search by account number
-    ("contracts.inbox", "crm.accounts"),
-    ("contracts.loading", "crm.accounts"),
-    ("contracts.service", "crm.accounts"),
-}
+KNOWN_FOREIGN_JOINS: set[tuple[str, str]] = set()
 
 # Modules that name other packages' tables in SQL text on purpose: the backup copies every
 # table of every app generically (crm.db.all_tables, in app order) and restores a few rows

@@ -10,7 +10,8 @@ from archives import disposal as disposals
 from archives import records
 from archives.access_rules import GrantExpired
 from archives.storage import blob_store
-from archives.tables import AccessLog, ArchiveFile, ArchiveRecord
+from archives.tables import AccessLog, AccessRequest, ArchiveFile, ArchiveRecord, DisposalBatch
+from crm.audit import service as audit
 from crm.context import Origin
 from crm.errors import Conflict, InvalidInput
 from crm.seed import actor_for
@@ -83,6 +84,23 @@ class TestLookups:
         assert second.json()["status"] == "approved"
         assert now.status_code == 200
 
+    async def test_a_rejection_stores_and_audits_its_reason_as_cleaned(self, client, as_role, finished_contract, upload):
+        """R-AR-06: the register, the answer and the audit trail say the same why, without the stray blanks."""
+        archive_no = await _archived(client, as_role, finished_contract, upload)
+        asked = (await client.post("/api/v1/archive-access-requests", headers=await as_role("frontdesk"),
+                                   json={"archive_no": archive_no, "purpose": "核对安装费用结算", "days": 3})).json()
+
+        rejected = await client.post(f"/api/v1/archive-access-requests/{asked['id']}/decisions",
+                                     headers=await as_role("archivist"),
+                                     json={"decision": "reject", "reason": "  用途与档案无关 \n"})
+
+        assert rejected.status_code == 200, rejected.text
+        assert rejected.json()["decision_reason"] == "用途与档案无关"
+        stored = await AccessRequest.select(AccessRequest.decision_reason).where(AccessRequest.id == asked["id"]).first()
+        assert stored["decision_reason"] == "用途与档案无关"
+        event = (await audit.recorded(action="archive.lookup_decision", target=archive_no))[0]
+        assert event["details"]["reason"] == "用途与档案无关"
+
 
 class TestDisposal:
     async def test_a_permanent_or_not_yet_due_record_cannot_be_proposed(self, client, as_role, finished_contract, upload):
@@ -122,6 +140,25 @@ class TestDisposal:
         assert await ArchiveFile.count().where(ArchiveFile.wrapped_key.is_not_null()) == 0
         assert not any(blob_store(ctx).exists(f["file_id"]) for f in files)
         assert await ArchiveRecord.count() == 1  # the record stays, marked destroyed
+
+    async def test_a_rejection_stores_and_audits_its_reason_as_cleaned(
+        self, client, as_role, finished_contract, upload, clock, ctx
+    ):
+        """R-AR-05: the batch and the audit event keep the general manager's reason, cleaned once."""
+        archive_no = await _archived(client, as_role, finished_contract, upload, **ALARM)
+        clock.advance(days=365 * 11)
+        archivist, gm = await actor_for(username="archivist"), await actor_for(username="gm")
+        proposed = await disposals.propose(ctx=ctx, actor=archivist, archive_nos=[archive_no], reason="保管期满，经鉴定无保存价值",
+                                           origin=Origin())
+
+        rejected = await disposals.decide(ctx=ctx, actor=gm, batch_id=proposed.id, decision="reject",
+                                          reason="\t 仍在诉讼中，暂缓销毁  ", origin=Origin())
+
+        assert (rejected.status, rejected.decision_reason, rejected.decided_by) == ("rejected", "仍在诉讼中，暂缓销毁", "gm")
+        stored = await DisposalBatch.select(DisposalBatch.decision_reason).where(DisposalBatch.id == proposed.id).first()
+        assert stored["decision_reason"] == "仍在诉讼中，暂缓销毁"
+        event = (await audit.recorded(action="archive.disposal_decision", target=proposed.batch_no))[0]
+        assert event["details"] == {"decision": "reject", "status": "rejected", "reason": "仍在诉讼中，暂缓销毁"}
 
 
 class TestRecords:

@@ -16,6 +16,7 @@ from archives.access_rules import (
     REQUEST_STATUS_LABELS,
     REQUEST_STATUSES,
     AlreadyDecided,
+    Decision,
     GrantExpired,
     InvalidDays,
     NoGrant,
@@ -51,7 +52,7 @@ def _pending(*, restricted: bool, requester: int = CLERK) -> RequestState:
 def _decide(
     state: RequestState, actor_id: int, role: str, decision: str = "approve", reason: str | None = None
 ) -> RequestState:
-    return decide(state=state, actor_id=actor_id, actor_role=role, decision=decision, reason=reason)
+    return decide(state=state, actor_id=actor_id, actor_role=role, decision=decision, reason=reason).state
 
 
 class TestLabels:
@@ -162,6 +163,26 @@ class TestDecisions:
 
         assert check_decision_reason(decision="approve", reason="  可 ") == "可"
         assert check_decision_reason(decision="approve", reason=None) is None
+
+    def test_a_rejection_returns_its_cleaned_reason_with_the_new_state(self) -> None:
+        """R-AR-06: what the service stores and audits is the reason as decide cleaned it."""
+
+        decided = decide(state=_pending(restricted=False), actor_id=ARCHIVIST, actor_role="archivist",
+                         decision="reject", reason="  用途与档案无关 \n")
+
+        assert decided == Decision(
+            state=RequestState(status="rejected", restricted=False, requester_id=CLERK, archivist_id=ARCHIVIST),
+            reason="用途与档案无关",
+        )
+
+    @pytest.mark.parametrize("reason, recorded", [("  可 ", "可"), ("   ", None), (None, None)])
+    def test_an_approval_returns_its_remark_cleaned_or_none(self, reason: str | None, recorded: str | None) -> None:
+        """R-AR-06: the general manager's step too."""
+        state = _decide(_pending(restricted=True), ARCHIVIST, "archivist")
+
+        decided = decide(state=state, actor_id=GM, actor_role="general_manager", decision="approve", reason=reason)
+
+        assert (decided.state.status, decided.reason) == ("approved", recorded)
 
     def test_the_requester_never_decides_their_own_request(self) -> None:
         """R-AR-06: an archivist asking to read a record does not approve it."""
@@ -352,7 +373,7 @@ class AccessDecisionMachine(RuleBasedStateMachine):
         expected = _expected_error(before, actor_id, role, decision, reason)
 
         try:
-            after = decide(state=before, actor_id=actor_id, actor_role=role, decision=decision, reason=reason)
+            after = decide(state=before, actor_id=actor_id, actor_role=role, decision=decision, reason=reason).state
         except DomainError as refused:
             assert type(refused) is expected, f"expected {expected}, got {refused!r}"
             return

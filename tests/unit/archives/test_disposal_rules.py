@@ -8,6 +8,7 @@ from archives.disposal_rules import (
     DISPOSAL_STATUS_LABELS,
     DISPOSAL_STATUSES,
     AlreadyDecided,
+    Decision,
     NotApproved,
     UnknownDecision,
     WitnessesRequired,
@@ -33,12 +34,15 @@ class TestDecide:
     def test_the_general_manager_approves_a_proposed_batch(self) -> None:
         """R-AR-05: archivist proposes → general manager approves."""
 
-        assert decide(status="proposed", actor_role="general_manager", decision="approve", reason=None) == "approved"
+        assert decide(status="proposed", actor_role="general_manager", decision="approve", reason=None) == Decision(
+            status="approved", reason=None)
 
     def test_the_general_manager_rejects_with_a_reason(self) -> None:
         """R-AR-05."""
 
-        assert decide(status="proposed", actor_role="general_manager", decision="reject", reason="仍在诉讼中") == "rejected"
+        decided = decide(status="proposed", actor_role="general_manager", decision="reject", reason="仍在诉讼中")
+
+        assert decided == Decision(status="rejected", reason="仍在诉讼中")
 
     @pytest.mark.parametrize("role", [r for r in ROLES if r != "general_manager"])
     def test_no_other_role_decides(self, role: str) -> None:
@@ -83,6 +87,19 @@ class TestDecide:
 
         assert check_decision_reason(decision="reject", reason=" 仍在诉讼中 ") == "仍在诉讼中"
         assert check_decision_reason(decision="approve", reason="  ") is None
+
+    @pytest.mark.parametrize("decision, reason, recorded", [
+        ("reject", "  仍在诉讼中，暂缓销毁 \n", "仍在诉讼中，暂缓销毁"),
+        ("approve", "  同意销毁 ", "同意销毁"),
+        ("approve", "   ", None),
+    ])
+    def test_the_decision_carries_the_cleaned_reason_to_record(self, decision: str, reason: str, recorded) -> None:
+        """R-AR-05: the service stores and audits the reason decide returns, cleaned once here."""
+
+        decided = decide(status="proposed", actor_role="general_manager", decision=decision, reason=reason)
+
+        assert decided.reason == recorded
+        assert decided.reason == check_decision_reason(decision=decision, reason=reason)
 
     def test_an_unknown_decision_is_refused(self) -> None:
         """R-AR-05: approve or reject."""
