@@ -229,11 +229,10 @@ async def handover_candidates(*, ctx: AppContext, actor: Actor) -> list[schemas.
         if f["destroyed_at"] is None:
             present.setdefault(no, set()).add(f["kind"])
     return sorted((schemas.HandoverCandidate(
-        contract_no=c.contract_no, type=c.type, type_label=c.type_label, status=c.status, status_label=c.status_label,
-        account_no=c.account_no, customer_name=c.customer_name, files=counts.get(c.contract_no, 0),
+        contract=c, files=counts.get(c.contract_no, 0),
         missing_materials=list(missing_materials(contract_type=c.type,
                                                  kinds_present=present.get(c.contract_no, set()))),
-    ) for c in found if c.contract_no not in held), key=lambda c: c.contract_no)
+    ) for c in found if c.contract_no not in held), key=lambda row: row.contract.contract_no)
 
 
 async def handover_desk(*, ctx: AppContext, actor: Actor) -> schemas.HandoverDesk:

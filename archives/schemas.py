@@ -7,6 +7,8 @@ from typing import Annotated
 
 import msgspec
 
+from contracts.schemas import ContractSummary
+
 
 class Attachment(msgspec.Struct, kw_only=True):
     file_id: str
@@ -74,13 +76,7 @@ class HandoverSummary(msgspec.Struct, kw_only=True):
 class HandoverCandidate(msgspec.Struct, kw_only=True):
     """A finished contract not in an open batch, with what the archive still needs of it."""
 
-    contract_no: str
-    type: str
-    type_label: str
-    status: str
-    status_label: str
-    account_no: str
-    customer_name: str
+    contract: ContractSummary
     files: int
     missing_materials: list[str]
 

@@ -167,9 +167,9 @@ class TestHandoverDesk:
             result = await handover.handover_desk(ctx=ctx, actor=desk)
 
         assert len(many) == len(few), (few, many)
-        rows = {c.contract_no: c for c in result.candidates}
+        rows = {c.contract.contract_no: c for c in result.candidates}
         assert list(rows) == sorted([complete, bare, also_bare, returned])  # the held one is in an open batch
-        everything = list(missing_materials(contract_type=rows[bare].type, kinds_present=set()))
+        everything = list(missing_materials(contract_type=rows[bare].contract.type, kinds_present=set()))
         assert (rows[complete].missing_materials, rows[complete].files) == ([], 4)
         assert (rows[bare].missing_materials, rows[bare].files) == (everything, 0)
         assert [(b.status, b.return_reason) for b in result.batches] == [("returned", "竣工图不清晰"),
