@@ -16,6 +16,7 @@ from litestar.params import Body, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from archives import attachments, departure, disposal, documents, fixity, handover, lookups, records, schemas
+from crm.route_access import requires
 from crm.context import AppContext, Origin
 from crm.http_errors import NO_STORE
 from crm.staff.access import Actor
@@ -35,7 +36,7 @@ class AttachmentController(Controller):
     cache_control = NO_STORE
     tags = ["archives"]
 
-    @post("/{contract_no:str}/attachments", status_code=HTTP_201_CREATED)
+    @post("/{contract_no:str}/attachments", status_code=HTTP_201_CREATED, opt=requires("attachment.upload"))
     async def upload(
         self,
         contract_no: str,
@@ -48,11 +49,11 @@ class AttachmentController(Controller):
                                              filename=data.file.filename or "", data=await data.file.read(),
                                              origin=origin)
 
-    @get("/{contract_no:str}/attachments")
+    @get("/{contract_no:str}/attachments", opt=requires("contract.read"))
     async def list_files(self, contract_no: str, ctx: AppContext, actor: Actor) -> list[schemas.Attachment]:
         return await attachments.list_attachments(ctx=ctx, actor=actor, contract_no=contract_no)
 
-    @get("/{contract_no:str}/attachments/{file_id:str}", media_type="application/octet-stream")
+    @get("/{contract_no:str}/attachments/{file_id:str}", media_type="application/octet-stream", opt=requires("contract.read"))
     async def download(
         self, contract_no: str, file_id: str, ctx: AppContext, actor: Actor, origin: Origin
     ) -> Response[bytes]:
@@ -70,31 +71,31 @@ class HandoverController(Controller):
     cache_control = NO_STORE
     tags = ["archives"]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt=requires("archive.handover"))
     async def create(self, data: schemas.HandoverCreate, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.Handover:
         return await handover.create_handover(ctx=ctx, actor=actor, contract_nos=data.contract_nos, note=data.note,
                                               origin=origin)
 
-    @get("/")
+    @get("/", opt=requires("archive.handover", "archive.receive"))
     async def list_batches(
         self, ctx: AppContext, actor: Actor, status: str | None = Parameter(default=None, max_length=16)
     ) -> list[schemas.HandoverSummary]:
         return await handover.list_handovers(ctx=ctx, actor=actor, status=status)
 
-    @get("/{batch_id:int}")
+    @get("/{batch_id:int}", opt=requires("archive.handover", "archive.receive"))
     async def get_batch(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> schemas.Handover:
         return await handover.get_handover(ctx=ctx, actor=actor, batch_id=batch_id)
 
-    @get("/{batch_id:int}/list.pdf", media_type="application/pdf")
+    @get("/{batch_id:int}/list.pdf", media_type="application/pdf", opt=requires("archive.handover", "archive.receive"))
     async def list_pdf(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> Response[bytes]:
         number, pdf = await documents.handover_list_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
         return file_response(content=pdf, filename=f"handover-{number}.pdf")
 
-    @post("/{batch_id:int}/accept", status_code=HTTP_200_OK)
+    @post("/{batch_id:int}/accept", status_code=HTTP_200_OK, opt=requires("archive.receive"))
     async def accept(self, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID) -> schemas.Handover:
         return await handover.accept_handover(ctx=ctx, actor=actor, batch_id=batch_id, origin=origin)
 
-    @post("/{batch_id:int}/return", status_code=HTTP_200_OK)
+    @post("/{batch_id:int}/return", status_code=HTTP_200_OK, opt=requires("archive.receive"))
     async def return_batch(
         self, data: schemas.HandoverReturn, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID
     ) -> schemas.Handover:
@@ -107,7 +108,7 @@ class ArchiveController(Controller):
     cache_control = NO_STORE
     tags = ["archives"]
 
-    @get("/")
+    @get("/", opt=requires("archive.read", "archive.request"))
     async def search(
         self,
         ctx: AppContext,
@@ -124,18 +125,18 @@ class ArchiveController(Controller):
                                              account_no=account_no, contract_no=contract_no, retention=retention,
                                              page=page)
 
-    @get("/due-for-disposal")
+    @get("/due-for-disposal", opt=requires("archive.read"))
     async def due(self, ctx: AppContext, actor: Actor) -> list[schemas.ArchiveSummary]:
         return await records.due_for_disposal(ctx=ctx, actor=actor)
 
-    @get("/catalogue.pdf", media_type="application/pdf")
+    @get("/catalogue.pdf", media_type="application/pdf", opt=requires("archive.read"))
     async def catalogue(
         self, ctx: AppContext, actor: Actor, year: int = Parameter(query="year", ge=1900, le=2200)
     ) -> Response[bytes]:
         pdf = await documents.catalogue_pdf(ctx=ctx, actor=actor, year=year)
         return file_response(content=pdf, filename=f"catalogue-{year}.pdf")
 
-    @post("/search", status_code=HTTP_200_OK)
+    @post("/search", status_code=HTTP_200_OK, opt=requires("archive.read", "archive.request"))
     async def search_by_body(self, data: schemas.ArchiveSearch, ctx: AppContext, actor: Actor) -> schemas.ArchivePage:
         return await records.search_archives(
             ctx=ctx, actor=actor, query=data.query, year=data.year, category=data.category,
@@ -143,30 +144,30 @@ class ArchiveController(Controller):
             retention=data.retention, page=data.page,
         )
 
-    @post("/fixity-check", status_code=HTTP_200_OK)
+    @post("/fixity-check", status_code=HTTP_200_OK, opt=requires("archive.fixity"))
     async def fixity_check(self, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.FixityReport:
         return await fixity.run_fixity_check(ctx=ctx, actor=actor, origin=origin)
 
-    @get("/fixity-checks")
+    @get("/fixity-checks", opt=requires("archive.fixity"))
     async def fixity_history(self, ctx: AppContext, actor: Actor) -> list[schemas.FixityRun]:
         return await fixity.fixity_history(ctx=ctx, actor=actor)
 
-    @get("/{archive_no:str}")
+    @get("/{archive_no:str}", opt=requires("archive.read", "archive.request"))
     async def get_archive(self, archive_no: str, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.Archive:
         return await records.get_archive(ctx=ctx, actor=actor, archive_no=archive_no, origin=origin)
 
-    @post("/{archive_no:str}/addenda", status_code=HTTP_201_CREATED)
+    @post("/{archive_no:str}/addenda", status_code=HTTP_201_CREATED, opt=requires("archive.read"))
     async def add_addendum(
         self, archive_no: str, data: schemas.AddendumCreate, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.Archive:
         return await records.add_addendum(ctx=ctx, actor=actor, archive_no=archive_no, text=data.text, origin=origin)
 
-    @get("/{archive_no:str}/record.pdf", media_type="application/pdf")
+    @get("/{archive_no:str}/record.pdf", media_type="application/pdf", opt=requires("archive.read", "archive.request"))
     async def record_pdf(self, archive_no: str, ctx: AppContext, actor: Actor, origin: Origin) -> Response[bytes]:
         number, pdf = await documents.record_pdf(ctx=ctx, actor=actor, archive_no=archive_no, origin=origin)
         return file_response(content=pdf, filename=f"archive-{number}.pdf")
 
-    @get("/{archive_no:str}/files/{file_id:str}", media_type="application/octet-stream")
+    @get("/{archive_no:str}/files/{file_id:str}", media_type="application/octet-stream", opt=requires("archive.read", "archive.request"))
     async def download(
         self, archive_no: str, file_id: str, ctx: AppContext, actor: Actor, origin: Origin
     ) -> Response[bytes]:
@@ -183,21 +184,21 @@ class AccessRequestController(Controller):
     cache_control = NO_STORE
     tags = ["archives"]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt=requires("archive.request"))
     async def create(
         self, data: schemas.AccessRequestCreate, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.AccessRequestOut:
         return await lookups.request_lookup(ctx=ctx, actor=actor, archive_no=data.archive_no, purpose=data.purpose,
                                             days=data.days, origin=origin)
 
-    @get("/")
+    @get("/", opt=requires("archive.request", "archive.access.decide"))
     async def list_requests(
         self, ctx: AppContext, actor: Actor, mine: bool = False,
         status: str | None = Parameter(default=None, max_length=16),
     ) -> list[schemas.AccessRequestOut]:
         return await lookups.list_requests(ctx=ctx, actor=actor, mine=mine, status=status)
 
-    @get("/register.pdf", media_type="application/pdf")
+    @get("/register.pdf", media_type="application/pdf", opt=requires("archive.read"))
     async def register_pdf(
         self, ctx: AppContext, actor: Actor, start: dt.date = Parameter(query="from"),
         end: dt.date = Parameter(query="to"),
@@ -205,11 +206,11 @@ class AccessRequestController(Controller):
         pdf = await documents.lookup_register_pdf(ctx=ctx, actor=actor, start=start, end=end)
         return file_response(content=pdf, filename=f"lookup-register-{start}-{end}.pdf")
 
-    @get("/{request_id:int}")
+    @get("/{request_id:int}", opt=requires("archive.request", "archive.access.decide"))
     async def get_request(self, ctx: AppContext, actor: Actor, request_id: int = REQUEST_ID) -> schemas.AccessRequestOut:
         return await lookups.get_request(ctx=ctx, actor=actor, request_id=request_id)
 
-    @post("/{request_id:int}/decisions", status_code=HTTP_200_OK)
+    @post("/{request_id:int}/decisions", status_code=HTTP_200_OK, opt=requires("archive.access.decide"))
     async def decide(
         self, data: schemas.AccessDecision, ctx: AppContext, actor: Actor, origin: Origin,
         request_id: int = REQUEST_ID,
@@ -223,34 +224,34 @@ class DisposalController(Controller):
     cache_control = NO_STORE
     tags = ["archives"]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt=requires("archive.dispose"))
     async def propose(self, data: schemas.DisposalCreate, ctx: AppContext, actor: Actor, origin: Origin) -> schemas.Disposal:
         return await disposal.propose(ctx=ctx, actor=actor, archive_nos=data.archive_nos, reason=data.reason,
                                       origin=origin)
 
-    @get("/")
+    @get("/", opt=requires("archive.dispose", "archive.dispose.approve"))
     async def list_batches(
         self, ctx: AppContext, actor: Actor, status: str | None = Parameter(default=None, max_length=16)
     ) -> list[schemas.DisposalSummary]:
         return await disposal.list_disposals(ctx=ctx, actor=actor, status=status)
 
-    @get("/{batch_id:int}")
+    @get("/{batch_id:int}", opt=requires("archive.dispose", "archive.dispose.approve"))
     async def get_batch(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> schemas.Disposal:
         return await disposal.get_disposal(ctx=ctx, actor=actor, batch_id=batch_id)
 
-    @get("/{batch_id:int}/register.pdf", media_type="application/pdf")
+    @get("/{batch_id:int}/register.pdf", media_type="application/pdf", opt=requires("archive.dispose", "archive.dispose.approve"))
     async def register_pdf(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> Response[bytes]:
         number, pdf = await documents.destruction_register_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
         return file_response(content=pdf, filename=f"destruction-{number}.pdf")
 
-    @post("/{batch_id:int}/decisions", status_code=HTTP_200_OK)
+    @post("/{batch_id:int}/decisions", status_code=HTTP_200_OK, opt=requires("archive.dispose.approve"))
     async def decide(
         self, data: schemas.DisposalDecision, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID
     ) -> schemas.Disposal:
         return await disposal.decide(ctx=ctx, actor=actor, batch_id=batch_id, decision=data.decision,
                                      reason=data.reason, origin=origin)
 
-    @post("/{batch_id:int}/execute", status_code=HTTP_200_OK)
+    @post("/{batch_id:int}/execute", status_code=HTTP_200_OK, opt=requires("archive.dispose"))
     async def execute(
         self, data: schemas.DisposalExecution, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID
     ) -> schemas.Disposal:
@@ -263,18 +264,18 @@ class DepartureController(Controller):
     cache_control = NO_STORE
     tags = ["staff"]
 
-    @get("/{username:str}/departure")
+    @get("/{username:str}/departure", opt=requires("staff.departure"))
     async def plan(self, username: str, ctx: AppContext, actor: Actor) -> schemas.Departure:
         return schemas.Departure(**await departure.plan_departure(ctx=ctx, actor=actor, username=username))
 
-    @post("/{username:str}/departure", status_code=HTTP_200_OK)
+    @post("/{username:str}/departure", status_code=HTTP_200_OK, opt=requires("staff.departure"))
     async def depart(
         self, username: str, data: schemas.DepartureRequest, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.Departure:
         return schemas.Departure(**await departure.depart(ctx=ctx, actor=actor, username=username,
                                                           successor=data.successor, origin=origin))
 
-    @get("/{username:str}/departure/list.pdf", media_type="application/pdf")
+    @get("/{username:str}/departure/list.pdf", media_type="application/pdf", opt=requires("staff.departure"))
     async def list_pdf(self, username: str, ctx: AppContext, actor: Actor) -> Response[bytes]:
         pdf = await departure.departure_list_pdf(ctx=ctx, actor=actor, username=username)
         return file_response(content=pdf, filename=f"departure-{username}.pdf")

@@ -17,6 +17,7 @@ from crm.audit.api import AuditController
 from crm.context import AppContext, build_context
 from crm.http_auth import api_actor, api_session, request_origin
 from crm.http_errors import EXCEPTION_HANDLERS, audit_denial
+from crm.route_access import capability_guard
 from crm.settings import Settings
 from crm.staff.api import AuthController, StaffController
 
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             "actor": Provide(api_actor),
             "origin": Provide(request_origin),
         },
+        # Every API route's declared permission, checked before its body is read.
+        guards=[capability_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         after_exception=[audit_denial],
         lifespan=[lifespan],

@@ -6,6 +6,7 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from crm.route_access import requires
 from crm.accounts import corrections, equipment, schemas, service, sheet
 from crm.accounts.customer_rules import CustomerInput
 from crm.accounts.meter_rules import ApplianceInput, MeterInput
@@ -40,14 +41,14 @@ class CustomerController(Controller):
     cache_control = NO_STORE
     tags = ["customers"]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt=requires("customer.create"))
     async def open_account(
         self, data: schemas.CustomerCreate, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.Created:
         customer = await service.open_account(ctx=ctx, actor=actor, data=customer_input(data), origin=origin)
         return schemas.Created(account_no=customer.account_no, status=customer.status, customer=customer)
 
-    @get("/")
+    @get("/", opt=requires("customer.read"))
     async def list_customers(
         self,
         ctx: AppContext,
@@ -60,18 +61,18 @@ class CustomerController(Controller):
     ) -> schemas.CustomerPage:
         return await service.search_customers(ctx=ctx, actor=actor, query=text, status=status, page=page, after=after)
 
-    @post("/search", status_code=HTTP_200_OK)
+    @post("/search", status_code=HTTP_200_OK, opt=requires("customer.read"))
     async def search(self, data: schemas.CustomerSearch, ctx: AppContext, actor: Actor) -> schemas.CustomerPage:
         return await service.search_customers(
             ctx=ctx, actor=actor, query=data.query, id_number=data.id_number, phone=data.phone,
             status=data.status, page=data.page, after=data.after,
         )
 
-    @get("/{account_no:str}")
+    @get("/{account_no:str}", opt=requires("customer.read"))
     async def get_customer(self, account_no: str, ctx: AppContext, actor: Actor) -> schemas.Customer:
         return await service.get_customer(ctx=ctx, actor=actor, account_no=account_no)
 
-    @patch("/{account_no:str}")
+    @patch("/{account_no:str}", opt=requires("customer.update"))
     async def update_customer(
         self, account_no: str, data: schemas.CustomerUpdate, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.Customer:
@@ -80,7 +81,7 @@ class CustomerController(Controller):
             expected_version=data.version, origin=origin,
         )
 
-    @post("/{account_no:str}/reveal", status_code=HTTP_200_OK)
+    @post("/{account_no:str}/reveal", status_code=HTTP_200_OK, opt=requires("customer.reveal"))
     async def reveal(
         self, account_no: str, data: schemas.RevealRequest, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.Revealed:
@@ -88,7 +89,7 @@ class CustomerController(Controller):
             ctx=ctx, actor=actor, account_no=account_no, field=data.field, reason=data.reason, origin=origin
         )
 
-    @post("/{account_no:str}/transitions", status_code=HTTP_200_OK)
+    @post("/{account_no:str}/transitions", status_code=HTTP_200_OK, opt=requires("customer.transition"))
     async def transition(
         self, account_no: str, data: schemas.TransitionRequest, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.Customer:
@@ -97,11 +98,11 @@ class CustomerController(Controller):
             expected_version=data.version, origin=origin,
         )
 
-    @get("/{account_no:str}/history")
+    @get("/{account_no:str}/history", opt=requires("customer.read"))
     async def history(self, account_no: str, ctx: AppContext, actor: Actor) -> list[schemas.HistoryEntry]:
         return await service.history(ctx=ctx, actor=actor, account_no=account_no)
 
-    @post("/{account_no:str}/meters", status_code=HTTP_201_CREATED)
+    @post("/{account_no:str}/meters", status_code=HTTP_201_CREATED, opt=requires("meter.write"))
     async def add_meter(
         self, account_no: str, data: schemas.MeterCreate, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.MeterOut:
@@ -113,11 +114,11 @@ class CustomerController(Controller):
             ),
         )
 
-    @get("/{account_no:str}/meters")
+    @get("/{account_no:str}/meters", opt=requires("customer.read"))
     async def list_meters(self, account_no: str, ctx: AppContext, actor: Actor) -> list[schemas.MeterOut]:
         return await equipment.list_meters(ctx=ctx, actor=actor, account_no=account_no)
 
-    @post("/{account_no:str}/appliances", status_code=HTTP_201_CREATED)
+    @post("/{account_no:str}/appliances", status_code=HTTP_201_CREATED, opt=requires("appliance.write"))
     async def add_appliance(
         self, account_no: str, data: schemas.ApplianceCreate, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.ApplianceOut:
@@ -126,11 +127,11 @@ class CustomerController(Controller):
             data=ApplianceInput(kind=data.kind, brand=data.brand, model=data.model, installed_date=data.installed_date),
         )
 
-    @get("/{account_no:str}/appliances")
+    @get("/{account_no:str}/appliances", opt=requires("customer.read"))
     async def list_appliances(self, account_no: str, ctx: AppContext, actor: Actor) -> list[schemas.ApplianceOut]:
         return await equipment.list_appliances(ctx=ctx, actor=actor, account_no=account_no)
 
-    @get("/{account_no:str}/sheet.pdf", media_type="application/pdf")
+    @get("/{account_no:str}/sheet.pdf", media_type="application/pdf", opt=requires("customer.sheet"))
     async def sheet_pdf(
         self, account_no: str, ctx: AppContext, actor: Actor, origin: Origin, copy: str = "masked", reason: str | None = None
     ) -> Response[bytes]:
@@ -139,7 +140,7 @@ class CustomerController(Controller):
         )
         return file_response(content=pdf, filename=f"customer-{number}.pdf")
 
-    @post("/{account_no:str}/corrections", status_code=HTTP_201_CREATED)
+    @post("/{account_no:str}/corrections", status_code=HTTP_201_CREATED, opt=requires("customer.correct.request"))
     async def request_correction(
         self, account_no: str, data: schemas.CorrectionCreate, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.Correction:
@@ -155,11 +156,11 @@ class CorrectionController(Controller):
     cache_control = NO_STORE
     tags = ["customers"]
 
-    @get("/")
+    @get("/", opt=requires("customer.correct.approve"))
     async def list_corrections(self, ctx: AppContext, actor: Actor, status: str = "pending") -> list[schemas.Correction]:
         return await corrections.list_corrections(ctx=ctx, actor=actor, status=status)
 
-    @post("/{correction_id:int}/decision", status_code=HTTP_200_OK)
+    @post("/{correction_id:int}/decision", status_code=HTTP_200_OK, opt=requires("customer.correct.approve"))
     async def decide(
         self, correction_id: int, data: schemas.CorrectionDecision, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.Correction:

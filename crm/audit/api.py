@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, get
 
+from crm.route_access import requires
 from crm.audit import service
 from crm.http_errors import NO_STORE
 from crm.context import AppContext, Origin
@@ -50,7 +51,7 @@ class AuditController(Controller):
     cache_control = NO_STORE
     tags = ["audit"]
 
-    @get("/")
+    @get("/", opt=requires("audit.read"))
     async def list_events(
         self,
         ctx: AppContext,
@@ -85,7 +86,7 @@ class AuditController(Controller):
             next_before_seq=page.next_before_seq,
         )
 
-    @get("/verify")
+    @get("/verify", opt=requires("audit.read"))
     async def verify(self, ctx: AppContext, actor: Actor, origin: Origin) -> VerifyReport:
         report = await service.verify(ctx=ctx, actor=actor, origin=origin)
         return VerifyReport(

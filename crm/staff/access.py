@@ -27,6 +27,7 @@ __all__ = [
     "can",
     "in_scope",
     "require",
+    "require_any",
     "require_reveal",
 ]
 
@@ -85,6 +86,13 @@ def require(actor: Actor, capability: str) -> None:
     raise MissingCapability(
         f"{role_zh}无权执行此操作：{what_zh} / The {role_en.lower()} role may not do this: {what_en.lower()}"
     )
+
+
+def require_any(actor: Actor, capabilities: tuple[str, ...]) -> None:
+    """Raise MissingCapability unless the actor's role grants one of ``capabilities``."""
+    if any(can(actor, capability) for capability in capabilities):
+        return
+    require(actor, capabilities[0])
 
 
 def in_scope(actor: Actor, branch_id: int) -> bool:

@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from crm.route_access import AUTHENTICATED, PUBLIC, requires
 from crm.http_errors import NO_STORE
 from crm.context import AppContext, Origin
 from crm.http_auth import bearer_token
@@ -65,7 +66,7 @@ class AuthController(Controller):
     cache_control = NO_STORE
     tags = ["auth"]
 
-    @post("/login", status_code=HTTP_200_OK)
+    @post("/login", status_code=HTTP_200_OK, opt=requires(PUBLIC))
     async def login(self, data: LoginRequest, ctx: AppContext, origin: Origin) -> LoginResponse:
         result = await service.login(ctx=ctx, username=data.username, password=data.password, kind="api", origin=origin)
         return LoginResponse(
@@ -76,11 +77,11 @@ class AuthController(Controller):
             staff=me_of(result.actor),
         )
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT)
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, opt=requires(AUTHENTICATED))
     async def logout(self, request: Request, ctx: AppContext, origin: Origin, session: service.Authenticated) -> None:
         await service.logout(ctx=ctx, token=bearer_token(request), origin=origin)
 
-    @post("/password", status_code=HTTP_204_NO_CONTENT)
+    @post("/password", status_code=HTTP_204_NO_CONTENT, opt=requires(AUTHENTICATED))
     async def change_password(
         self, data: PasswordChange, ctx: AppContext, origin: Origin, session: service.Authenticated
     ) -> None:
@@ -93,7 +94,7 @@ class AuthController(Controller):
             origin=origin,
         )
 
-    @get("/me")
+    @get("/me", opt=requires(AUTHENTICATED))
     async def me(self, session: service.Authenticated) -> Me:
         return me_of(session.actor)
 
@@ -128,11 +129,11 @@ class StaffController(Controller):
     cache_control = NO_STORE
     tags = ["staff"]
 
-    @get("/")
+    @get("/", opt=requires("staff.admin"))
     async def list_staff(self, ctx: AppContext, actor: Actor) -> list[StaffOut]:
         return [StaffOut(**row) for row in await admin.list_staff(ctx=ctx, actor=actor)]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt=requires("staff.admin"))
     async def create_staff(self, data: StaffCreate, ctx: AppContext, actor: Actor, origin: Origin) -> StaffOut:
         row = await admin.create_staff(
             ctx=ctx, actor=actor, username=data.username, display_name=data.display_name, role=data.role,
@@ -140,7 +141,7 @@ class StaffController(Controller):
         )
         return StaffOut(**row)
 
-    @post("/{username:str}/disable", status_code=HTTP_200_OK)
+    @post("/{username:str}/disable", status_code=HTTP_200_OK, opt=requires("staff.admin"))
     async def disable_staff(
         self, username: str, data: DisableRequest, ctx: AppContext, actor: Actor, origin: Origin
     ) -> StaffOut:
