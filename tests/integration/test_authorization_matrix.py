@@ -28,6 +28,7 @@ from crm.staff.roles import CAPABILITIES, ROLES
 from tests.conftest import DEMO_PASSWORD
 from tests.integration.archives.conftest import INSTALLATION_MATERIALS, xlsx
 from tests.integration.contracts.conftest import PRICE_ITEMS, customer_body, installation
+from tests.integration.test_pages import page_login
 
 # One demo login per role (fixtures/demo/staff.json).
 DEMO_LOGIN = {
@@ -71,6 +72,16 @@ def api_routes(app) -> list[Route]:
                 found.append(Route(method, route.path, declaration_of(handler)))
     # Logging out ends the session the later requests use: last.
     return sorted(found, key=lambda r: (r.template.endswith("/logout"), r.template, r.method))
+
+
+def page_routes(app) -> list[Route]:
+    return [
+        Route("GET", route.path, None)
+        for route in app.routes
+        if not route.path.startswith(("/api/", "/schema", "/static"))
+        for handler in getattr(route, "route_handlers", ())
+        if "GET" in handler.http_methods
+    ]
 
 
 @pytest.fixture
@@ -163,6 +174,7 @@ BRANCHLESS = {
     "username": "staff accounts are company-wide; their routes need staff.admin or staff.departure",
     "grant_id": "staff grants are decided company-wide by the general manager",
     "/api/v1/disposals/": "disposal batches are the archive room's, across branches (R-AR-05)",
+    "/disposals/": "the same disposal batches, as pages",
 }
 
 # A valid body for every object route that takes one, so the answer reflects the object lookup
@@ -295,8 +307,19 @@ async def test_another_branchs_objects_answer_exactly_like_missing_ones(app, cli
             elif _shape(theirs) != _shape(missing):
                 wrong.append(f"{route} as {role}: 东城's object answers {_shape(theirs)}, a missing one {_shape(missing)}")
             checked += 1
+    # The pages (cookie sessions) keep the same promise.
+    pages = [r for r in page_routes(app) if r.params and _kind_of(r) is not None]
+    assert len(pages) > 8, "the object pages were not found"
+    for role in sorted(xc):
+        await page_login(client, f"xc-{role.replace('_', '-')}")
+        for route in pages:
+            missing = await client.get(route.url(absent), follow_redirects=False)
+            theirs = await client.get(route.url(objects), follow_redirects=False)
+            if theirs.status_code != missing.status_code or theirs.status_code == 200:
+                wrong.append(f"page {route} as {role}: 东城's object {theirs.status_code}, a missing one {missing.status_code}")
+            checked += 1
     assert not wrong, "\n".join(wrong)
-    assert checked > 60
+    assert checked > 100
     # Not vacuous: the same objects are there for the people of their own branch.
     desk = await login("frontdesk")
     for path in (f"/api/v1/customers/{objects['account_no']}", f"/api/v1/contracts/{objects['contract_no']}",
