@@ -34,7 +34,7 @@ from crm.common.labels import label
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput, NotFound
-from crm.staff.access import Actor, in_scope, require
+from crm.staff.access import Actor, in_scope, require, require_any
 from crm.common.local_time import BEIJING
 
 
@@ -136,8 +136,7 @@ async def _batch_contracts(ctx: AppContext, batch_id: int) -> list[dict[str, Any
 
 
 async def get_handover(*, ctx: AppContext, actor: Actor, batch_id: int) -> schemas.Handover:
-    if "archive.receive" not in actor.capabilities:
-        require(actor, "archive.handover")
+    require_any(actor, ("archive.handover", "archive.receive"))
     async with db.read_only(ctx.engine):
         batch = await _load_batch(ctx, actor, batch_id)
         contracts = await _batch_contracts(ctx, batch_id)
@@ -167,8 +166,7 @@ async def get_handover(*, ctx: AppContext, actor: Actor, batch_id: int) -> schem
 
 
 async def list_handovers(*, ctx: AppContext, actor: Actor, status: str | None = None) -> list[schemas.HandoverSummary]:
-    if "archive.receive" not in actor.capabilities:
-        require(actor, "archive.handover")
+    require_any(actor, ("archive.handover", "archive.receive"))
     query = HandoverBatch.select(
         HandoverBatch.id, HandoverBatch.batch_no, HandoverBatch.branch, HandoverBatch.status,
         HandoverBatch.submitted_by, HandoverBatch.submitted_at, HandoverBatch.return_reason,

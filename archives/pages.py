@@ -36,7 +36,7 @@ from crm.context import AppContext, Origin
 from crm.errors import Conflict, DomainError, InvalidInput, NotFound
 from crm.http_errors import status_for
 from crm.common.local_time import BEIJING
-from crm.staff.access import Actor, require
+from crm.staff.access import Actor, require, require_any
 from crm.staff.roles import ROLE_LABELS
 from crm.web import i18n
 from crm.web.downloads import file_response
@@ -268,8 +268,7 @@ async def _search_page(
     request: Request, ctx: AppContext, actor: Actor, values: dict[str, str], *, id_number: str | None = None,
     page: int = 1, errors: dict[str, str] | None = None,
 ) -> Template:
-    if "archive.read" not in actor.capabilities:
-        require(actor, "archive.request")
+    require_any(actor, ("archive.request", "archive.read"))
     errors = dict(errors or {})
     year = _year(values["year"])
     if values["year"] and year is None:

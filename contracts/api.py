@@ -108,7 +108,7 @@ class PriceStandardController(Controller):
     path = "/api/v1/price-standards"
     tags = ["contracts"]
 
-    @get("/", opt=requires("contract.read"))
+    @get("/", opt=requires("contract.read", "price_standard.write"))
     async def list_standards(
         self, ctx: AppContext, actor: Actor, on: dt.date | None = Parameter(query="on", default=None)
     ) -> list[schemas.PriceStandardOut]:
@@ -137,7 +137,7 @@ class ContractTypeController(Controller):
     path = "/api/v1/contract-types"
     tags = ["contracts"]
 
-    @get("/", opt=requires("contract_type.admin"))
+    @get("/", opt=requires("contract_type.admin", "contract.read"))
     async def list_types(self, ctx: AppContext, actor: Actor) -> list[schemas.ContractTypeOut]:
         return await catalogue.list_types(ctx=ctx, actor=actor)
 

@@ -18,7 +18,7 @@ from crm.common.fields import FieldError, InvalidFields
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, NotFound
-from crm.staff.access import Actor, require
+from crm.staff.access import Actor, require, require_any
 
 # Fields a type may require beyond the common ones (type, customer, terms, payment plan).
 OPTIONAL_FIELDS = (
@@ -102,8 +102,7 @@ async def load_type(code: str, *, active_only: bool = False) -> dict[str, Any]:
 
 
 async def list_types(*, ctx: AppContext, actor: Actor) -> list[schemas.ContractTypeOut]:
-    if "contract.read" not in actor.capabilities:
-        require(actor, "contract_type.admin")
+    require_any(actor, ("contract_type.admin", "contract.read"))
     rows = await ContractType.select().order_by(ContractType.id)
     return [to_schema(row) for row in rows]
 

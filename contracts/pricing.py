@@ -25,7 +25,7 @@ from crm.common.fields import FieldError, InvalidFields
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput
-from crm.staff.access import Actor, require
+from crm.staff.access import Actor, require, require_any
 
 
 class NoPriceStandard(InvalidInput):
@@ -122,8 +122,7 @@ def _standard_out(row: dict[str, Any], items: list[dict[str, Any]], *, created_b
 
 
 async def list_price_standards(*, ctx: AppContext, actor: Actor, on: dt.date | None = None) -> list[schemas.PriceStandardOut]:
-    if "price_standard.write" not in actor.capabilities:
-        require(actor, "contract.read")
+    require_any(actor, ("contract.read", "price_standard.write"))
     query = PriceStandard.select(*PriceStandard.all_columns())
     if on is not None:
         query = query.where(_in_force(on))

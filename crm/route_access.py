@@ -20,6 +20,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from crm.errors import PermissionDenied
+from crm.http_auth import api_actor
 from crm.staff.access import require_any
 from crm.staff.roles import CAPABILITIES, ROLES
 
@@ -60,9 +61,13 @@ def declaration_of(handler: BaseRouteHandler) -> Declaration | None:
     return handler.opt.get(OPT_KEY)
 
 
+def _names(declaration: Declaration) -> tuple[str, ...]:
+    return (declaration,) if isinstance(declaration, str) else declaration
+
+
 def allowed_roles(declaration: Declaration) -> frozenset[str]:
     """The roles a declaration lets through (for PUBLIC and AUTHENTICATED: every role)."""
-    names = (declaration,) if isinstance(declaration, str) else declaration
+    names = _names(declaration)
     if PUBLIC in names or AUTHENTICATED in names:
         return frozenset(ROLES)
     return frozenset(role for role in ROLES if CAPABILITIES[role] & set(names))
@@ -76,8 +81,6 @@ async def capability_guard(connection: ASGIConnection, handler: BaseRouteHandler
         raise UndeclaredRoute("该接口未声明访问权限 / This route declares no permission")
     if declaration == PUBLIC:
         return
-    from crm.http_auth import api_actor
-
     actor = await api_actor(connection, connection.app.state.ctx)
     if declaration != AUTHENTICATED:
-        require_any(actor, (declaration,) if isinstance(declaration, str) else declaration)
+        require_any(actor, _names(declaration))

@@ -89,7 +89,7 @@ def require(actor: Actor, capability: str) -> None:
 
 
 def require_any(actor: Actor, capabilities: tuple[str, ...]) -> None:
-    """Raise MissingCapability unless the actor's role grants one of ``capabilities``."""
+    """Raise MissingCapability unless the actor's role grants one of ``capabilities`` (the first is named)."""
     if any(can(actor, capability) for capability in capabilities):
         return
     require(actor, capabilities[0])

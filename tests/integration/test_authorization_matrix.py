@@ -325,3 +325,12 @@ async def test_another_branchs_objects_answer_exactly_like_missing_ones(app, cli
     for path in (f"/api/v1/customers/{objects['account_no']}", f"/api/v1/contracts/{objects['contract_no']}",
                  f"/api/v1/archive-access-requests/{objects['request_id']}"):
         assert (await client.get(path, headers=desk)).status_code == 200, path
+
+
+async def test_a_declaration_lets_in_everyone_the_service_lets_in(client, login):
+    """The declaration must not narrow a route: readers of contracts list the types and price standards
+    their forms offer (contract_type.admin and price_standard.write are not the only ways in)."""
+    desk = await login("frontdesk")
+    assert (await client.get("/api/v1/contract-types", headers=desk)).status_code == 200
+    assert (await client.get("/api/v1/price-standards", headers=desk)).status_code == 200
+    assert (await client.get("/api/v1/contract-types", headers=await login("sysadmin"))).status_code == 200
