@@ -16,9 +16,10 @@ from litestar.params import Body, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from archives import attachments, departure, disposal, documents, fixity, handover, lookups, records, schemas
-from crm.route_access import requires
+from crm.route_access import AUTHENTICATED, requires
 from crm.context import AppContext, Origin
 from crm.http_errors import NO_STORE
+from crm.http_params import OptionalYear, PageNumber, RecordId, Year
 from crm.staff.access import Actor
 from crm.web.downloads import file_response
 
@@ -62,10 +63,6 @@ class AttachmentController(Controller):
         return file_response(content=content, filename=meta.filename, media_type=meta.media_type)
 
 
-# Ids are database integers: anything beyond them is simply not found, never an overflow.
-BATCH_ID = Parameter(ge=1, le=2**31 - 1)
-
-
 class HandoverController(Controller):
     path = "/api/v1/archive-handovers"
     cache_control = NO_STORE
@@ -83,21 +80,21 @@ class HandoverController(Controller):
         return await handover.list_handovers(ctx=ctx, actor=actor, status=status)
 
     @get("/{batch_id:int}", opt=requires("archive.handover", "archive.receive"))
-    async def get_batch(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> schemas.Handover:
+    async def get_batch(self, ctx: AppContext, actor: Actor, batch_id: RecordId) -> schemas.Handover:
         return await handover.get_handover(ctx=ctx, actor=actor, batch_id=batch_id)
 
     @get("/{batch_id:int}/list.pdf", media_type="application/pdf", opt=requires("archive.handover", "archive.receive"))
-    async def list_pdf(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> Response[bytes]:
+    async def list_pdf(self, ctx: AppContext, actor: Actor, batch_id: RecordId) -> Response[bytes]:
         number, pdf = await documents.handover_list_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
         return file_response(content=pdf, filename=f"handover-{number}.pdf")
 
     @post("/{batch_id:int}/accept", status_code=HTTP_200_OK, opt=requires("archive.receive"))
-    async def accept(self, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID) -> schemas.Handover:
+    async def accept(self, ctx: AppContext, actor: Actor, origin: Origin, batch_id: RecordId) -> schemas.Handover:
         return await handover.accept_handover(ctx=ctx, actor=actor, batch_id=batch_id, origin=origin)
 
     @post("/{batch_id:int}/return", status_code=HTTP_200_OK, opt=requires("archive.receive"))
     async def return_batch(
-        self, data: schemas.HandoverReturn, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID
+        self, data: schemas.HandoverReturn, ctx: AppContext, actor: Actor, origin: Origin, batch_id: RecordId
     ) -> schemas.Handover:
         return await handover.return_handover(ctx=ctx, actor=actor, batch_id=batch_id, reason=data.reason,
                                               origin=origin)
@@ -114,12 +111,12 @@ class ArchiveController(Controller):
         ctx: AppContext,
         actor: Actor,
         text: str | None = Parameter(query="query", default=None, max_length=60),
-        year: int | None = Parameter(default=None, ge=1900, le=2200),
+        year: OptionalYear = None,
         category: str | None = Parameter(default=None, max_length=8),
         account_no: str | None = Parameter(default=None, max_length=16),
         contract_no: str | None = Parameter(default=None, max_length=24),
         retention: str | None = Parameter(default=None, max_length=4),
-        page: int = Parameter(default=1, ge=1, le=100_000),
+        page: PageNumber = 1,
     ) -> schemas.ArchivePage:
         return await records.search_archives(ctx=ctx, actor=actor, query=text, year=year, category=category,
                                              account_no=account_no, contract_no=contract_no, retention=retention,
@@ -131,7 +128,7 @@ class ArchiveController(Controller):
 
     @get("/catalogue.pdf", media_type="application/pdf", opt=requires("archive.read"))
     async def catalogue(
-        self, ctx: AppContext, actor: Actor, year: int = Parameter(query="year", ge=1900, le=2200)
+        self, ctx: AppContext, actor: Actor, year: Year
     ) -> Response[bytes]:
         pdf = await documents.catalogue_pdf(ctx=ctx, actor=actor, year=year)
         return file_response(content=pdf, filename=f"catalogue-{year}.pdf")
@@ -176,9 +173,6 @@ class ArchiveController(Controller):
         return file_response(content=content, filename=meta.filename, media_type=meta.media_type)
 
 
-REQUEST_ID = Parameter(ge=1, le=2**31 - 1)
-
-
 class AccessRequestController(Controller):
     path = "/api/v1/archive-access-requests"
     cache_control = NO_STORE
@@ -207,13 +201,13 @@ class AccessRequestController(Controller):
         return file_response(content=pdf, filename=f"lookup-register-{start}-{end}.pdf")
 
     @get("/{request_id:int}", opt=requires("archive.request", "archive.access.decide"))
-    async def get_request(self, ctx: AppContext, actor: Actor, request_id: int = REQUEST_ID) -> schemas.AccessRequestOut:
+    async def get_request(self, ctx: AppContext, actor: Actor, request_id: RecordId) -> schemas.AccessRequestOut:
         return await lookups.get_request(ctx=ctx, actor=actor, request_id=request_id)
 
     @post("/{request_id:int}/decisions", status_code=HTTP_200_OK, opt=requires("archive.access.decide"))
     async def decide(
         self, data: schemas.AccessDecision, ctx: AppContext, actor: Actor, origin: Origin,
-        request_id: int = REQUEST_ID,
+        request_id: RecordId,
     ) -> schemas.AccessRequestOut:
         return await lookups.decide_request(ctx=ctx, actor=actor, request_id=request_id, decision=data.decision,
                                             reason=data.reason, origin=origin)
@@ -236,26 +230,37 @@ class DisposalController(Controller):
         return await disposal.list_disposals(ctx=ctx, actor=actor, status=status)
 
     @get("/{batch_id:int}", opt=requires("archive.dispose", "archive.dispose.approve"))
-    async def get_batch(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> schemas.Disposal:
+    async def get_batch(self, ctx: AppContext, actor: Actor, batch_id: RecordId) -> schemas.Disposal:
         return await disposal.get_disposal(ctx=ctx, actor=actor, batch_id=batch_id)
 
     @get("/{batch_id:int}/register.pdf", media_type="application/pdf", opt=requires("archive.dispose", "archive.dispose.approve"))
-    async def register_pdf(self, ctx: AppContext, actor: Actor, batch_id: int = BATCH_ID) -> Response[bytes]:
+    async def register_pdf(self, ctx: AppContext, actor: Actor, batch_id: RecordId) -> Response[bytes]:
         number, pdf = await documents.destruction_register_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
         return file_response(content=pdf, filename=f"destruction-{number}.pdf")
 
     @post("/{batch_id:int}/decisions", status_code=HTTP_200_OK, opt=requires("archive.dispose.approve"))
     async def decide(
-        self, data: schemas.DisposalDecision, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID
+        self, data: schemas.DisposalDecision, ctx: AppContext, actor: Actor, origin: Origin, batch_id: RecordId
     ) -> schemas.Disposal:
         return await disposal.decide(ctx=ctx, actor=actor, batch_id=batch_id, decision=data.decision,
                                      reason=data.reason, origin=origin)
 
-    @post("/{batch_id:int}/execute", status_code=HTTP_200_OK, opt=requires("archive.dispose"))
-    async def execute(
-        self, data: schemas.DisposalExecution, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int = BATCH_ID
+    @post("/{batch_id:int}/witnesses", status_code=HTTP_200_OK, opt=requires("archive.dispose"))
+    async def name_witnesses(
+        self, data: schemas.DisposalWitnesses, ctx: AppContext, actor: Actor, origin: Origin, batch_id: RecordId
     ) -> schemas.Disposal:
-        return await disposal.execute(ctx=ctx, actor=actor, batch_id=batch_id, witnesses=data.witnesses, origin=origin)
+        return await disposal.name_witnesses(ctx=ctx, actor=actor, batch_id=batch_id, witnesses=data.witnesses,
+                                             origin=origin)
+
+    # Any login: the witnesses are whoever the archivist named; the service answers 404 to the rest.
+    @post("/{batch_id:int}/witness", status_code=HTTP_200_OK, opt=requires(AUTHENTICATED))
+    async def confirm_witness(self, ctx: AppContext, actor: Actor, origin: Origin, batch_id: RecordId) -> schemas.Disposal:
+        return await disposal.confirm_witness(ctx=ctx, actor=actor, batch_id=batch_id, origin=origin)
+
+    # No body: the witnesses are the ones who confirmed (a list typed here would be names, not people).
+    @post("/{batch_id:int}/execute", status_code=HTTP_200_OK, opt=requires("archive.dispose"))
+    async def execute(self, ctx: AppContext, actor: Actor, origin: Origin, batch_id: RecordId) -> schemas.Disposal:
+        return await disposal.execute(ctx=ctx, actor=actor, batch_id=batch_id, origin=origin)
 
 
 class DepartureController(Controller):

@@ -34,11 +34,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from crm.common.private_files import PRIVATE_DIR, private_dir
+
 # 16–80 characters of [a-z0-9-], not starting with "-": covers uuid4 in hex or dashed form,
 # can never hold "/", "." or "..", and never collides with a temp file (those start with ".").
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{15,79}")
-_FILE_MODE = 0o600
-_DIR_MODE = 0o700
 _TEMP_SUFFIX = ".tmp"
 
 
@@ -183,20 +183,21 @@ class FilesystemBlobStore:
 
     def _make_dirs(self, leaf: Path) -> None:
         if not self.root.is_dir():
-            # The root's own parents are the deployment's business (e.g. CRM_DATA_DIR).
-            self.root.parent.mkdir(parents=True, exist_ok=True)
+            # Parents that exist are the deployment's business (e.g. CRM_DATA_DIR); those created
+            # here hold nothing but archive files and are private like them.
+            private_dir(self.root.parent)
         for folder in (self.root, leaf.parent, leaf):
             _make_dir(folder)
 
 
 def _make_dir(folder: Path) -> None:
     try:
-        os.mkdir(folder, _DIR_MODE)
+        os.mkdir(folder, PRIVATE_DIR)
     except FileExistsError:
         return
     # mkdir's mode is filtered by the umask; chmod makes 0o700 certain. An existing folder
     # is left as its owner set it.
-    os.chmod(folder, _DIR_MODE)
+    os.chmod(folder, PRIVATE_DIR)
     _fsync_dir(folder.parent)
 
 

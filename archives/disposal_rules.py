@@ -1,20 +1,20 @@
 """Disposal batches (销毁, R-AR-05).
 
 The archivist proposes a batch of records whose retention has run out (archives.retention);
-the general manager approves or rejects it; an approved batch is destroyed in the presence of
-two witnesses (监销人) and written to the destruction register (销毁清册), which is kept
-permanently. There is no other way to destroy a record (不得随意处置、销毁、遗失), so every
+the general manager approves or rejects it; the archivist who will execute names at least two
+witnesses (监销人), each of whom confirms with their own login; only then is the batch destroyed
+and written to the destruction register (销毁清册), which is kept permanently. There is no other way to destroy a record (不得随意处置、销毁、遗失), so every
 step here refuses rather than skips.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from crm.common.reasons import clean_reason
 from crm.errors import Conflict, InvalidInput, PermissionDenied
-from crm.staff.roles import ROLE_LABELS
+from crm.staff.roles import ROLE_LABELS, ROLES
 
 __all__ = [
     "APPROVER_ROLE",
@@ -22,16 +22,23 @@ __all__ = [
     "DISPOSAL_STATUSES",
     "DISPOSAL_STATUS_LABELS",
     "MIN_WITNESSES",
+    "WITNESS_ROLES",
     "AlreadyDecided",
+    "AlreadyWitnessed",
     "Decision",
     "NotApproved",
     "UnknownDecision",
     "WitnessIsExecutor",
+    "WitnessNotEligible",
     "WitnessesRequired",
+    "WitnessesUnconfirmed",
     "WrongRole",
     "check_appraisal",
+    "check_confirmation",
     "check_decision_reason",
     "check_execute",
+    "check_nomination",
+    "check_witness_roles",
     "decide",
 ]
 
@@ -47,6 +54,10 @@ DISPOSAL_STATUS_LABELS: dict[str, tuple[str, str]] = {
 DECISIONS = ("approve", "reject")
 APPROVER_ROLE = "general_manager"
 MIN_WITNESSES = 2
+# 监销 is supervision by people answerable for the company's records: any business role. The
+# system administrator is left out: they make and reset the logins a confirmation rests on, so
+# the same hand would otherwise both create a witness and stand in for one.
+WITNESS_ROLES = frozenset(ROLES) - {"sysadmin"}
 
 
 class UnknownDecision(InvalidInput):
@@ -70,6 +81,24 @@ class NotApproved(Conflict):
 
 class WitnessesRequired(InvalidInput):
     code = "disposal.witnesses_required"
+
+    def __init__(self, message: str, *, field: str | None = "witnesses", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
+class WitnessNotEligible(InvalidInput):
+    code = "disposal.witness_not_eligible"
+
+    def __init__(self, message: str, *, field: str | None = "witnesses", code: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+
+
+class AlreadyWitnessed(Conflict):
+    code = "disposal.already_witnessed"
+
+
+class WitnessesUnconfirmed(Conflict):
+    code = "disposal.witnesses_unconfirmed"
 
     def __init__(self, message: str, *, field: str | None = "witnesses", code: str | None = None) -> None:
         super().__init__(message, field=field, code=code)
@@ -125,18 +154,23 @@ def _username(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
-def check_execute(*, status: str, executor_username: str, witnesses: Sequence[str]) -> tuple[str, ...]:
-    """The witnesses to sign the destruction register: stripped, lower-cased, de-duplicated in order.
-
-    Two at least; more are kept and all returned, because everyone who watched signs the
-    register. Whether each name is an active staff member is the service layer's check.
-    """
+def _require_approved(status: str) -> None:
     if status != "approved":
         zh, en = _status(status)
         raise NotApproved(
-            f"只有经总经理批准的销毁批次才能执行销毁，本批次{zh} / "
-            f"Only a batch approved by the general manager can be destroyed; this one is {en.lower()}"
+            f"只有经总经理批准、尚未销毁的批次才能安排监销，本批次{zh} / "
+            f"Only a batch approved by the general manager and not yet destroyed can be witnessed; this one is {en.lower()}"
         )
+
+
+def check_nomination(*, status: str, executor_username: str, witnesses: Sequence[str]) -> tuple[str, ...]:
+    """The witnesses the executing archivist names: stripped, lower-cased, de-duplicated in order.
+
+    Two at least; more are kept and all returned, because everyone who watched signs the
+    register. Whether each name is an active staff member of a role that may witness
+    (``check_witness_roles``) is looked up by the service layer.
+    """
+    _require_approved(status)
     if isinstance(witnesses, str):
         raise TypeError("witnesses must be a sequence of usernames, not one string")
     executor = _username(executor_username)
@@ -156,3 +190,53 @@ def check_execute(*, status: str, executor_username: str, witnesses: Sequence[st
             f"Destruction needs at least {MIN_WITNESSES} different witnesses"
         )
     return tuple(cleaned)
+
+
+def check_witness_roles(*, roles: Mapping[str, str]) -> None:
+    """Every named witness holds a role that may supervise a destruction (WITNESS_ROLES)."""
+    barred = [name for name, role in roles.items() if role not in WITNESS_ROLES]
+    if barred:
+        names = ", ".join(barred)
+        raise WitnessNotEligible(
+            f"{names} 的岗位不能担任监销人 / {names} may not witness a destruction in their role"
+        )
+
+
+def check_confirmation(*, status: str, confirmed_at: object | None) -> None:
+    """A named witness confirms once, while the batch still waits to be destroyed."""
+    _require_approved(status)
+    if confirmed_at is not None:
+        raise AlreadyWitnessed("您已确认监销本批次 / You have already confirmed witnessing this batch")
+
+
+def check_execute(*, status: str, executor_username: str, witnesses: Mapping[str, bool]) -> tuple[str, ...]:
+    """The witnesses to sign the register, given each named one's own confirmation (username -> confirmed).
+
+    A typed name is not a witness (issue 14 finding 7): the destruction waits until at least
+    two named people, none of them the executor, have each confirmed with their own login.
+    """
+    if status != "approved":
+        zh, en = _status(status)
+        raise NotApproved(
+            f"只有经总经理批准的销毁批次才能执行销毁，本批次{zh} / "
+            f"Only a batch approved by the general manager can be destroyed; this one is {en.lower()}"
+        )
+    executor = _username(executor_username)
+    if executor in witnesses:
+        raise WitnessIsExecutor(
+            f"执行销毁的 {executor} 是本批次的监销人，不能同时执行 / {executor} is named to witness this batch "
+            "and cannot also carry it out"
+        )
+    if len(witnesses) < MIN_WITNESSES:
+        raise WitnessesUnconfirmed(
+            f"请先指定至少 {MIN_WITNESSES} 名监销人并由其本人确认 / Name at least {MIN_WITNESSES} witnesses "
+            "and have each confirm with their own login first"
+        )
+    waiting = [name for name, confirmed in witnesses.items() if not confirmed]
+    if waiting:
+        names = ", ".join(waiting)
+        raise WitnessesUnconfirmed(
+            f"监销人 {names} 尚未本人确认（或已不在职），不能执行销毁 / Witness {names} has not confirmed "
+            "(or has left the staff); the destruction waits for every witness"
+        )
+    return tuple(witnesses)

@@ -149,6 +149,8 @@ async def destruction_register_pdf(*, ctx: AppContext, actor: Actor, batch_id: i
         proposed_by=batch.proposed_by, proposed_at=_local(batch.proposed_at), approved_by=batch.decided_by or "",
         approved_at=_local(batch.decided_at), executed_by=batch.executed_by or "", executed_at=_local(batch.executed_at),
         witnesses=tuple(batch.witnesses), printed_by=_who(actor), printed_at=_local(ctx.now()),
+        witness_confirmations=tuple((f"{w.display_name}（{w.username}）", _local(w.confirmed_at))
+                                    for w in batch.witness_confirmations),
         lines=tuple(DestroyedArchiveLine(
             seq=str(i + 1), archive_no=r.archive_no, title=r.title,
             retention_label=_both(RETENTION_LABELS.get(r.retention)), year=str(r.year),

@@ -35,6 +35,7 @@ from contracts.lifecycle import STATUS_LABELS as CONTRACT_STATUS_LABELS
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, DomainError, InvalidInput, NotFound
 from crm.http_errors import status_for
+from crm.http_params import RecordId
 from crm.common.local_time import BEIJING
 from crm.staff.access import Actor, require, require_any
 from crm.staff.roles import ROLE_LABELS
@@ -216,13 +217,13 @@ def _batch_id(raw: int) -> int:
 
 
 @get("/handovers/{batch_id:int}", include_in_schema=False)
-async def batch_page(request: Request, ctx: AppContext, actor: Actor, batch_id: int) -> Template:
+async def batch_page(request: Request, ctx: AppContext, actor: Actor, batch_id: RecordId) -> Template:
     return await _batch_page(request, ctx, actor, _batch_id(batch_id))
 
 
 @post("/handovers/{batch_id:int}/accept", include_in_schema=False)
 async def accept_batch(
-    request: Request, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int
+    request: Request, ctx: AppContext, actor: Actor, origin: Origin, batch_id: RecordId
 ) -> Template | Redirect:
     """接收: every contract gets its archive number, shown on the batch page."""
     try:
@@ -235,7 +236,7 @@ async def accept_batch(
 
 @post("/handovers/{batch_id:int}/return", include_in_schema=False)
 async def return_batch(
-    request: Request, ctx: AppContext, actor: Actor, origin: Origin, batch_id: int
+    request: Request, ctx: AppContext, actor: Actor, origin: Origin, batch_id: RecordId
 ) -> Template | Redirect:
     """退回 with a reason, which the front desk reads on its handover page."""
     reason = form_values(await request.form(), ("reason",))["reason"]
@@ -377,7 +378,7 @@ async def record_pdf(ctx: AppContext, actor: Actor, origin: Origin, archive_no: 
 
 
 @get("/handovers/{batch_id:int}/list.pdf", include_in_schema=False)
-async def handover_list_pdf(ctx: AppContext, actor: Actor, batch_id: int) -> Response[bytes]:
+async def handover_list_pdf(ctx: AppContext, actor: Actor, batch_id: RecordId) -> Response[bytes]:
     number, pdf = await documents.handover_list_pdf(ctx=ctx, actor=actor, batch_id=batch_id)
     return file_response(content=pdf, filename=f"handover-{number}.pdf")
 
@@ -458,7 +459,7 @@ async def lookup_register_pdf(request: Request, ctx: AppContext, actor: Actor) -
 
 @post("/lookups/{request_id:int}/decision", include_in_schema=False)
 async def decide_lookup(
-    request: Request, ctx: AppContext, actor: Actor, origin: Origin, request_id: int
+    request: Request, ctx: AppContext, actor: Actor, origin: Origin, request_id: RecordId
 ) -> Template | Redirect:
     values = form_values(await request.form(), ("decision", "reason"))
     try:

@@ -11,6 +11,7 @@ from archives.tables import (
     ArchiveRecord,
     DisposalBatch,
     DisposalItem,
+    DisposalWitness,
     HandoverBatch,
     HandoverItem,
 )
@@ -29,6 +30,7 @@ APP_CONFIG = AppConfig(
         AccessLog,
         DisposalBatch,
         DisposalItem,
+        DisposalWitness,
     ],
     migration_dependencies=["contracts.piccolo_app"],
     commands=[],

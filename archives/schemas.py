@@ -202,8 +202,17 @@ class DisposalDecision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     reason: str | None = None
 
 
-class DisposalExecution(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class DisposalWitnesses(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The witnesses the executing archivist names; each then confirms with their own login."""
+
     witnesses: list[str]
+
+
+class DisposalWitness(msgspec.Struct, kw_only=True):
+    username: str
+    display_name: str
+    named_at: dt.datetime
+    confirmed_at: dt.datetime | None
 
 
 class DisposalRecord(msgspec.Struct, kw_only=True):
@@ -229,6 +238,8 @@ class Disposal(msgspec.Struct, kw_only=True):
     executed_by: str | None
     executed_at: dt.datetime | None
     witnesses: list[str]
+    # Who is named to witness (监销人) and when each confirmed with their own login.
+    witness_confirmations: list[DisposalWitness] = []
     records: list[DisposalRecord]
 
 
@@ -258,6 +269,8 @@ class DisposalOverview(msgspec.Struct, kw_only=True):
     waiting: list[DisposalSummary]
     batches: list[DisposalSummary]
     due: list[DisposalDue]
+    # The approved batches naming the reader as a witness who has not confirmed yet.
+    to_witness: list[DisposalSummary] = []
 
 
 class FixityRun(msgspec.Struct, kw_only=True):

@@ -139,3 +139,18 @@ class DisposalBatch(Table, tablename="archive_disposal"):
 class DisposalItem(Table, tablename="archive_disposal_item"):
     batch = ForeignKey(references=DisposalBatch, on_delete=OnDelete.restrict, null=False, index=True)
     record = ForeignKey(references=ArchiveRecord, on_delete=OnDelete.restrict, null=False, index=True)
+
+
+class DisposalWitness(Table, tablename="archive_disposal_witness"):
+    """A person named to witness a batch's destruction (监销人), and when they confirmed it themselves.
+
+    Named by the archivist who will execute; confirmed only by the witness's own login; a row
+    replaced by renaming is withdrawn, never deleted, so the trail of who was asked stays.
+    """
+
+    batch = ForeignKey(references=DisposalBatch, on_delete=OnDelete.restrict, null=False, index=True)
+    staff = ForeignKey(references=Staff, on_delete=OnDelete.restrict, null=False, index=True)
+    named_by = ForeignKey(references=Staff, on_delete=OnDelete.restrict, null=False)
+    named_at = Timestamptz()
+    confirmed_at = Timestamptz(null=True, default=None)
+    withdrawn_at = Timestamptz(null=True, default=None)

@@ -9,13 +9,15 @@ import datetime as dt
 
 from litestar import Controller, Response, get, patch, post
 from litestar.params import Parameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from contracts import catalogue, document, inbox, ledger, pricing, schemas, service
 from crm.route_access import AUTHENTICATED, requires
 from crm.context import AppContext, Origin
 from crm.http_errors import NO_STORE
+from crm.http_params import PageNumber
 from crm.staff.access import Actor
+from crm.staff.api import GrantOut
 from crm.web.downloads import file_response
 
 
@@ -40,7 +42,7 @@ class ContractController(Controller):
         status: str | None = Parameter(default=None, max_length=20),
         account_no: str | None = Parameter(default=None, max_length=16),
         text: str | None = Parameter(query="query", default=None, max_length=40),
-        page: int = Parameter(default=1, ge=1, le=100_000),
+        page: PageNumber = 1,
     ) -> schemas.ContractPage:
         return await service.list_contracts(ctx=ctx, actor=actor, status=status, account_no=account_no, query=text,
                                             page=page)
@@ -99,7 +101,7 @@ class ApprovalController(Controller):
 
     @get("/inbox", opt=requires(AUTHENTICATED))
     async def inbox(
-        self, ctx: AppContext, actor: Actor, page: int = Parameter(default=1, ge=1, le=100_000)
+        self, ctx: AppContext, actor: Actor, page: PageNumber = 1
     ) -> schemas.Inbox:
         return await inbox.inbox(ctx=ctx, actor=actor, page=page)
 
@@ -141,17 +143,16 @@ class ContractTypeController(Controller):
     async def list_types(self, ctx: AppContext, actor: Actor) -> list[schemas.ContractTypeOut]:
         return await catalogue.list_types(ctx=ctx, actor=actor)
 
-    @post("/", status_code=HTTP_201_CREATED, opt=requires("contract_type.admin"))
-    async def create_type(
-        self, data: schemas.ContractTypeIn, ctx: AppContext, actor: Actor, origin: Origin
-    ) -> schemas.ContractTypeOut:
-        return await catalogue.create_type(ctx=ctx, actor=actor, data=data, origin=origin)
+    # Both wait for the general manager's approval (R-ST-06): the answer is the pending request.
+    @post("/", status_code=HTTP_202_ACCEPTED, opt=requires("contract_type.admin"))
+    async def create_type(self, data: schemas.ContractTypeIn, ctx: AppContext, actor: Actor, origin: Origin) -> GrantOut:
+        return GrantOut(**await catalogue.request_type(ctx=ctx, actor=actor, data=data, origin=origin))
 
-    @patch("/{code:str}", opt=requires("contract_type.admin"))
+    @patch("/{code:str}", status_code=HTTP_202_ACCEPTED, opt=requires("contract_type.admin"))
     async def update_type(
         self, code: str, data: schemas.ContractTypeUpdate, ctx: AppContext, actor: Actor, origin: Origin
-    ) -> schemas.ContractTypeOut:
-        return await catalogue.update_type(ctx=ctx, actor=actor, code=code, data=data, origin=origin)
+    ) -> GrantOut:
+        return GrantOut(**await catalogue.request_type_change(ctx=ctx, actor=actor, code=code, data=data, origin=origin))
 
 
 class InstallationBalanceController(Controller):

@@ -6,6 +6,7 @@ fields it needs on top of the common ones; adding a category is a row, not a rel
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -18,6 +19,7 @@ from crm.common.fields import FieldError, InvalidFields
 from crm.audit import service as audit
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, NotFound
+from crm.staff import grants
 from crm.staff.access import Actor, require, require_any
 
 # Fields a type may require beyond the common ones (type, customer, terms, payment plan).
@@ -107,40 +109,84 @@ async def list_types(*, ctx: AppContext, actor: Actor) -> list[schemas.ContractT
     return [to_schema(row) for row in rows]
 
 
-async def create_type(*, ctx: AppContext, actor: Actor, data: schemas.ContractTypeIn, origin: Origin) -> schemas.ContractTypeOut:
+async def request_type(*, ctx: AppContext, actor: Actor, data: schemas.ContractTypeIn, origin: Origin) -> dict[str, Any]:
+    """A new type waits for the general manager: its family decides the approval chain (R-ST-06)."""
     require(actor, "contract_type.admin")
     _check(code=data.code, name_zh=data.name_zh, name_en=data.name_en, family=data.family,
            required_fields=data.required_fields)
+    payload = {"code": data.code, "name_zh": data.name_zh.strip(), "name_en": data.name_en.strip(),
+               "family": data.family, "required_fields": list(data.required_fields), "active": data.active}
     async with db.unit_of_work(ctx.engine):
-        if await ContractType.exists().where(ContractType.code == data.code):
+        if await ContractType.exists().where(ContractType.code == data.code) or await grants.pending_subject(
+            kind=NEW_TYPE, subject=data.code
+        ):
             raise ContractTypeExists(f"合同类别 {data.code} 已存在 / Contract type {data.code} exists", field="code")
-        await ContractType.insert(ContractType(
-            code=data.code, name_zh=data.name_zh.strip(), name_en=data.name_en.strip(), family=data.family,
-            required_fields=json.dumps(data.required_fields), active=data.active, updated_at=ctx.now(),
-        ))
-        await audit.append(ctx=ctx, action="contract_type.create", actor=actor.username, origin=origin,
-                           target=data.code, details={"family": data.family, "required_fields": data.required_fields})
-    return to_schema(await load_type(data.code))
+        return await grants.file_request(ctx=ctx, actor=actor, kind=NEW_TYPE, subject=data.code, payload=payload,
+                                         origin=origin)
 
 
-async def update_type(
+async def request_type_change(
     *, ctx: AppContext, actor: Actor, code: str, data: schemas.ContractTypeUpdate, origin: Origin
-) -> schemas.ContractTypeOut:
-    """Names, required fields and the active flag; the family stays, as existing contracts were approved under it."""
+) -> dict[str, Any]:
+    """Names, required fields and the active flag, after approval; the family stays, as existing
+    contracts were approved under it."""
     require(actor, "contract_type.admin")
     _check(code=None, name_zh=data.name_zh, name_en=data.name_en, family=None, required_fields=data.required_fields)
-    changes: dict[Any, Any] = {ContractType.updated_at: ctx.now()}
+    payload: dict[str, Any] = {"code": code}
     if data.name_zh is not None:
-        changes[ContractType.name_zh] = data.name_zh.strip()
+        payload["name_zh"] = data.name_zh.strip()
     if data.name_en is not None:
-        changes[ContractType.name_en] = data.name_en.strip()
+        payload["name_en"] = data.name_en.strip()
     if data.required_fields is not None:
-        changes[ContractType.required_fields] = json.dumps(data.required_fields)
+        payload["required_fields"] = list(data.required_fields)
     if data.active is not None:
-        changes[ContractType.active] = data.active
+        payload["active"] = data.active
     async with db.unit_of_work(ctx.engine):
         await load_type(code)
-        await ContractType.update(changes).where(ContractType.code == code)
-        await audit.append(ctx=ctx, action="contract_type.update", actor=actor.username, origin=origin, target=code,
-                           details={str(k._meta.name): v for k, v in changes.items() if k is not ContractType.updated_at})
-    return to_schema(await load_type(code))
+        return await grants.file_request(ctx=ctx, actor=actor, kind=TYPE_CHANGE, subject=code, payload=payload,
+                                         origin=origin)
+
+
+async def _create_approved(*, ctx: AppContext, payload: dict[str, Any], now: dt.datetime) -> None:
+    if await ContractType.exists().where(ContractType.code == payload["code"]):
+        raise ContractTypeExists(f"合同类别 {payload['code']} 已存在 / Contract type {payload['code']} exists", field="code")
+    await ContractType.insert(ContractType(
+        code=payload["code"], name_zh=payload["name_zh"], name_en=payload["name_en"], family=payload["family"],
+        required_fields=json.dumps(payload["required_fields"]), active=payload["active"], updated_at=now,
+    ))
+
+
+_CHANGEABLE = {"name_zh": ContractType.name_zh, "name_en": ContractType.name_en, "active": ContractType.active}
+
+
+async def _change_approved(*, ctx: AppContext, payload: dict[str, Any], now: dt.datetime) -> None:
+    await load_type(payload["code"])
+    changes: dict[Any, Any] = {ContractType.updated_at: now}
+    for name, column in _CHANGEABLE.items():
+        if name in payload:
+            changes[column] = payload[name]
+    if "required_fields" in payload:
+        changes[ContractType.required_fields] = json.dumps(payload["required_fields"])
+    await ContractType.update(changes).where(ContractType.code == payload["code"])
+
+
+def _describe_new(p: dict[str, Any]) -> tuple[str, str]:
+    return (f"新合同类别 {p['code']}（{p['name_zh']}），类型族 {p['family']}",
+            f"New contract type {p['code']} ({p['name_en']}), family {p['family']}")
+
+
+def _describe_change(p: dict[str, Any]) -> tuple[str, str]:
+    fields = ", ".join(k for k in p if k != "code")
+    return (f"修改合同类别 {p['code']}：{fields}", f"Change contract type {p['code']}: {fields}")
+
+
+NEW_TYPE = "contract_type.create"
+TYPE_CHANGE = "contract_type.change"
+grants.register_kind(grants.GrantKind(
+    kind=NEW_TYPE, label=("新建合同类别", "New contract type"), request_capabilities=("contract_type.admin",),
+    apply=_create_approved, describe=_describe_new,
+))
+grants.register_kind(grants.GrantKind(
+    kind=TYPE_CHANGE, label=("修改合同类别", "Contract type change"), request_capabilities=("contract_type.admin",),
+    apply=_change_approved, describe=_describe_change,
+))

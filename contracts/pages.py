@@ -22,7 +22,8 @@ from contracts.page_labels import labels, type_labels
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput
 from crm.http_errors import status_for
-from crm.staff.access import Actor
+from crm.staff import grants
+from crm.staff.access import Actor, can
 from crm.web import i18n
 from crm.web.downloads import file_response
 from crm.web.render import NavEntry, field_errors, form_values, page_number, render, request_lang, see_other
@@ -269,8 +270,13 @@ async def approval_inbox(request: Request, ctx: AppContext, actor: Actor) -> Tem
     """审批待办: what waits for my role, oldest first; roles that decide nothing see it empty."""
     page = page_number(request.query_params.get("page"))
     result = await inbox.inbox(ctx=ctx, actor=actor, page=page)
+    # Grants of authority wait here too, beside the contracts (R-ST-06).
+    approver = can(actor, grants.APPROVE)
+    waiting_grants = await grants.list_grants(ctx=ctx, actor=actor) if approver else []
+    unactivated = await grants.awaiting_activation(ctx=ctx, actor=actor) if approver else []
     return await render(
-        request, "contracts/inbox.html", actor=actor, result=result, page=page,
+        request, "contracts/inbox.html", actor=actor, result=result, page=page, grants=waiting_grants,
+        unactivated=unactivated,
         page_size=inbox.PAGE_SIZE, types=await type_labels(ctx, actor), **labels(),
     )
 

@@ -8,18 +8,17 @@ from typing import AsyncIterator
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 
-from crm import db
+from crm import api_schema, db
 from crm.accounts.api import CorrectionController, CustomerController
 from crm.audit.api import AuditController
 from crm.context import AppContext, build_context
 from crm.http_auth import api_actor, api_session, request_origin
 from crm.http_errors import EXCEPTION_HANDLERS, audit_denial
+from crm.http_headers import add_security_headers
 from crm.route_access import capability_guard
 from crm.settings import Settings
-from crm.staff.api import AuthController, StaffController
+from crm.staff.api import AuthController, GrantController, StaffController
 
 
 @get("/health", tags=["system"])
@@ -57,6 +56,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             health,
             AuthController,
             StaffController,
+            GrantController,
             CustomerController,
             CorrectionController,
             AuditController,
@@ -77,6 +77,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         guards=[capability_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         after_exception=[audit_denial],
+        # The security headers of every answer, errors and unknown routes included (crm.http_headers).
+        before_send=[add_security_headers],
         lifespan=[lifespan],
         # The CSRF settings are read back by the page error handlers (a stale cookie is reset).
         # The navigation of the contract and archive pages joins crm's (crm never imports them),
@@ -86,15 +88,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
                                                 *disposal_pages.NAV),
             contract_pages.CONTRACT_SECTIONS_STATE: archive_pages.CONTRACT_SECTIONS,
         }),
-        openapi_config=OpenAPIConfig(
-            title="Utility CRM & Archives API",
-            version="1.0.0",
-            path="/schema",
-            components=Components(
-                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
-            ),
-            security=[{"BearerToken": []}],
-        ),
+        openapi_config=api_schema.openapi_config(),
         template_config=pages.template_config(),
         debug=False,
     )

@@ -14,3 +14,11 @@ APP_MODULES = (
 
 # Where Piccolo's own machinery (migrations, the `piccolo` CLI) finds its configuration.
 PICCOLO_CONF_MODULE = "crm.piccolo_conf"
+
+# The modules that register a kind of grant (crm.staff.grants.register_kind): a grant filed by
+# one process (a command) is decided and applied in another (the server), which must know its kind.
+GRANT_KIND_MODULES = (
+    "crm.staff.admin",
+    "crm.accounts.export_approval",
+    "contracts.catalogue",
+)

@@ -55,6 +55,7 @@ from rich.console import Console
 
 from crm import db
 from crm.audit import service as audit
+from crm.common.private_files import create_private, private_dir
 from crm.context import CLI, AppContext
 from crm.errors import Conflict, InvalidInput
 from crm.security.audit_chain import link_hash
@@ -216,7 +217,7 @@ async def backup(*, ctx: AppContext, path: Path, console: Console | None = None)
         raise BackupInsideStoredFiles(
             f"备份不能写入存储文件目录 / Write the backup outside {ctx.settings.files_dir}", field="path"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     # Use cases run on the ambient table binding; make it this context's engine.
     db.bind_tables(ctx.engine)
     say = _sayer(console)
@@ -454,7 +455,7 @@ async def restore(*, ctx: AppContext, path: Path, console: Console | None = None
     engine = _engine_name(ctx.engine)
     settings = ctx.settings
     tables = application_tables()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     # Staged beside the stored-files folder so the files can be moved, not copied, into place.
     staging = Path(tempfile.mkdtemp(prefix=".crm-restore-", dir=settings.data_dir))
     try:
@@ -577,10 +578,10 @@ def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, entry: MemberEntry, 
     if handle is None:
         raise CorruptBackup(f"备份内容无法读取 / Member {member.name!r} cannot be read")
     target = staging.joinpath(*PurePosixPath(member.name).parts)
-    target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    with open(target, "wb") as out:
+    # 0600 from the start: the restored stored files keep the mode they are moved in with.
+    with create_private(target) as out:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
             size += len(chunk)
@@ -840,7 +841,7 @@ def _move_stored_files(source: Path, files_dir: Path) -> int:
         for filename in filenames:
             path = Path(folder) / filename
             target = files_dir / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)
             shutil.move(path, target)  # a rename on the same file system
             moved += 1
     return moved

@@ -1,4 +1,4 @@
-"""`crm init | serve | demo | import | export | backup | restore | keys rotate | audit verify`."""
+"""`crm init | serve | demo | import | export customers/audit | backup | restore | keys rotate | audit verify`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from crm.common.private_files import private_dir
 from crm.context import CLI, build_context, ensure_keyring
 from crm.errors import ConfigurationError
 from crm.settings import Settings
@@ -29,7 +30,7 @@ def _settings() -> Settings:
 async def _init(settings: Settings, fixtures: Path | None, with_customers: bool) -> None:
     from crm import db, seed
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     keyring = ensure_keyring(settings)
     ctx = build_context(settings, keyring=keyring)
     await db.start(ctx.engine, pool_size=ctx.settings.db_pool_size)
@@ -133,7 +134,9 @@ def audit_verify() -> None:
 
 # Sub-commands by module name: other packages' commands join without crm importing them
 # (dependencies point one way, ARCHITECTURE.md). Each module has register(app).
-COMMAND_MODULES = ("crm.accounts.import_cli", "crm.accounts.export_cli", "crm.backup_cli", "archives.cli")
+COMMAND_MODULES = (
+    "crm.accounts.import_cli", "crm.accounts.export_cli", "crm.audit.export_cli", "crm.backup_cli", "archives.cli",
+)
 
 
 def _register_commands() -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from dataclasses import dataclass, field
 
 from piccolo.engine.base import Engine
 
 from crm import db
+from crm.accounts.reveal_rules import RevealPolicy
 from crm.clock import Clock, SystemClock
 from crm.errors import ConfigurationError
 from crm.security.keyring import Keyring, generate_keyring, load_keyring, save_keyring
@@ -31,6 +34,7 @@ class AppContext:
     session_cache: SessionCache = field(default_factory=lambda: SessionCache(ttl=0))
     branches: BranchDirectory = field(default_factory=BranchDirectory)
     staff_names: StaffNames = field(default_factory=StaffNames)
+    reveal_policy: RevealPolicy = field(default_factory=RevealPolicy)
 
     def now(self):
         return self.clock.now()
@@ -42,9 +46,33 @@ class Origin:
 
     source_ip: str | None = None
     user_agent: str | None = None
+    # A command's operating-system account (issue 14 finding 10): `--as` names whose authority
+    # is used, this says who on the host used it. crm.audit.service.append keeps it in details.
+    os_user: str | None = None
 
 
-CLI = Origin(source_ip="cli")
+def operating_system_user() -> str:
+    """The account this process runs as, by its real uid, and the sudo caller when there is one.
+
+    Not getpass.getuser() alone: it reads $LOGNAME and $USER first, which whoever runs the
+    command sets at will; the uid is the kernel's. SUDO_USER is as sudo reported it (`sudo -u
+    crm crm export …` is how an operator reaches the service account's keyring).
+    """
+    try:
+        import pwd
+
+        name = pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # no passwd entry (a bare container uid), or not POSIX
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            name = f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    caller = os.environ.get("SUDO_USER")
+    return f"{name} (sudo: {caller})" if caller and caller != name else name
+
+
+# The commands' origin; a process runs as one account for its life, so it is read once, here.
+CLI = Origin(source_ip="cli", os_user=operating_system_user())
 
 
 def ensure_keyring(settings: Settings) -> Keyring:
@@ -74,6 +102,15 @@ def build_context(settings: Settings, *, clock: Clock | None = None, keyring: Ke
         clock=clock or SystemClock(),
         hasher=hasher,
         session_policy=SessionPolicy(idle=settings.session_idle, absolute=settings.session_absolute),
-        lockout_policy=LockoutPolicy(max_failures=settings.lockout_failures, lock_for=settings.lockout_duration),
+        lockout_policy=LockoutPolicy(
+            max_failures=settings.lockout_failures,
+            lock_for=settings.lockout_duration,
+            account_lock_addresses=settings.lockout_addresses,
+            failure_window=settings.lockout_window,
+            throttle_free=settings.login_throttle_free,
+            throttle_window=settings.login_throttle_window,
+            throttle_max=settings.login_throttle_max,
+        ),
         session_cache=SessionCache(ttl=settings.session_cache_seconds),
+        reveal_policy=RevealPolicy(per_hour=settings.reveal_rate_per_hour),
     )

@@ -26,6 +26,7 @@ from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from crm.apps import APP_MODULES, PICCOLO_CONF_MODULE
+from crm.common.private_files import PRIVATE_FILE, ensure_private_file
 from crm.errors import ConfigurationError, Conflict
 from crm.sqlite_engine import PooledSQLiteEngine, plain_converters
 
@@ -51,7 +52,6 @@ def make_engine(database_url: str) -> Engine:
     scheme = urlparse(database_url).scheme
     if scheme == "sqlite":
         path = sqlite_path(database_url)
-        path.parent.mkdir(parents=True, exist_ok=True)
         _prepare_sqlite_file(path)
         # A generous busy timeout lets concurrent writers queue instead of failing.
         return PooledSQLiteEngine(path=str(path), timeout=30)
@@ -60,7 +60,16 @@ def make_engine(database_url: str) -> Engine:
     raise UnsupportedDatabaseUrl(f"Unsupported database URL {database_url!r}: use sqlite:///path or postgresql://…")
 
 
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
 def _prepare_sqlite_file(path: Path) -> None:
+    # Private before SQLite first opens it: the -wal and -shm it creates take the file's mode.
+    ensure_private_file(path)
+    for companion in _SQLITE_COMPANIONS:
+        # Left by an earlier run, perhaps with the mode of a file created before this rule.
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f"{path}{companion}", PRIVATE_FILE)
     # WAL is a property of the file, so setting it once lets readers run beside a writer.
     with contextlib.closing(sqlite3.connect(path)) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
@@ -204,6 +213,29 @@ async def analyze(table: type[Table]) -> None:
     for a name prefix instead of using the name index.
     """
     await table.raw(f'ANALYZE "{table._meta.tablename}"')
+
+
+async def keyset_pages(*, columns: Sequence[Any], key: Any, conditions: Sequence[Any] = (), page_size: int):
+    """Rows in pages of ``key > last ORDER BY key LIMIT n``: each page costs the same however deep.
+
+    ``key`` (a unique column) must be among ``columns``; memory holds one page at a time.
+    """
+    table = key._meta.table
+    name = key._meta.name
+    last = None
+    while True:
+        query = table.select(*columns)
+        if last is not None:
+            query = query.where(key > last)
+        for condition in conditions:
+            query = query.where(condition)
+        rows = await query.order_by(key).limit(page_size)
+        if not rows:
+            return
+        yield rows
+        if len(rows) < page_size:
+            return
+        last = rows[-1][name]
 
 
 def locking(query, engine: Engine, *, of: tuple[type[Table], ...] = ()):

@@ -62,6 +62,12 @@ class AuthenticationFailed(DomainError):
     code = "auth.unauthenticated"
 
 
+class RateLimited(DomainError):
+    """Allowed, but not this often: the person must wait (HTTP 429)."""
+
+    code = "rate_limited"
+
+
 class AccountLocked(DomainError):
     """Too many failed logins (HTTP 423)."""
 

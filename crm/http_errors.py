@@ -18,11 +18,14 @@ from crm.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    RateLimited,
 )
 from crm.security.sealing import SealBroken
 
 log = logging.getLogger("crm.http")
 
+# The API controllers' declared caching. The answer's one Cache-Control is set by
+# crm.http_headers whatever a controller says; this keeps the OpenAPI schema telling the truth.
 NO_STORE = CacheControlHeader(no_store=True)
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
@@ -32,6 +35,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Conflict: 409,
     AuthenticationFailed: 401,
     AccountLocked: 423,
+    RateLimited: 429,
 }
 
 
@@ -48,8 +52,16 @@ def domain_error_handler(request: Request, exc: DomainError) -> Response:
 
 def validation_handler(request: Request, exc: ValidationException) -> Response:
     """Malformed bodies and wrong types from msgspec, in the same shape as rule errors."""
-    extra = exc.extra if isinstance(exc.extra, list) else []
-    first = extra[0] if extra and isinstance(extra[0], dict) else {}
+    extra = [e for e in exc.extra if isinstance(e, dict)] if isinstance(exc.extra, list) else []
+    in_path = [e for e in extra if e.get("source") == "path"]
+    if in_path:
+        # A path names an object: an id no row can have (crm.http_params) names nothing.
+        return Response(
+            content={"code": "not_found", "message": "对象不存在 / Not found", "field": in_path[0].get("key")},
+            status_code=404,
+            media_type=MediaType.JSON,
+        )
+    first = extra[0] if extra else {}
     field = first.get("key")
     message = first.get("message") or exc.detail
     return Response(

@@ -42,6 +42,8 @@ class Settings:
     port: int = 8000
     company_name: str = "城市燃气有限公司"
     secure_cookies: bool = False
+    # The page session cookie ends with the browser unless this says to keep it for the session's life.
+    persistent_session_cookie: bool = False
     session_idle: dt.timedelta = dt.timedelta(minutes=30)
     session_absolute: dt.timedelta = dt.timedelta(hours=12)
     # How long a verified session is reused without a lookup (see crm/staff/session_cache.py);
@@ -49,6 +51,16 @@ class Settings:
     session_cache_seconds: float = 1.0
     lockout_failures: int = 5
     lockout_duration: dt.timedelta = dt.timedelta(minutes=15)
+    # See crm/security/lockout.py: addresses locked out of one account before it locks for
+    # everyone, how long failures count, and the per-address throttle across all names.
+    lockout_addresses: int = 3
+    lockout_window: dt.timedelta = dt.timedelta(hours=24)
+    login_throttle_free: int = 10
+    login_throttle_window: dt.timedelta = dt.timedelta(hours=1)
+    login_throttle_max: dt.timedelta = dt.timedelta(minutes=15)
+    # Full sensitive values one person may see in a rolling hour (issue 14 finding 4; see
+    # crm/accounts/reveal_rules.py); past it reveals and full prints are refused with access.reveal_rate.
+    reveal_rate_per_hour: int = 30
     cjk_font_path: str | None = None
     # PostgreSQL connections kept open per process; 0 opens one per query (tests, one-off commands).
     db_pool_size: int = 10
@@ -79,11 +91,18 @@ class Settings:
             port=_env_int(env, "CRM_PORT", 8000),
             company_name=env.get("CRM_COMPANY_NAME") or "城市燃气有限公司",
             secure_cookies=(env.get("CRM_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}),
+            persistent_session_cookie=(env.get("CRM_SESSION_COOKIE_PERSISTENT", "").lower() in {"1", "true", "yes"}),
             session_idle=dt.timedelta(minutes=_env_int(env, "CRM_SESSION_IDLE_MINUTES", 30)),
             session_absolute=dt.timedelta(hours=_env_int(env, "CRM_SESSION_ABSOLUTE_HOURS", 12)),
             session_cache_seconds=_env_int(env, "CRM_SESSION_CACHE_MS", 1000) / 1000,
             lockout_failures=_env_int(env, "CRM_LOCKOUT_FAILURES", 5),
             lockout_duration=dt.timedelta(minutes=_env_int(env, "CRM_LOCKOUT_MINUTES", 15)),
+            lockout_addresses=_env_int(env, "CRM_LOCKOUT_ADDRESSES", 3),
+            lockout_window=dt.timedelta(hours=_env_int(env, "CRM_LOCKOUT_WINDOW_HOURS", 24)),
+            login_throttle_free=_env_int(env, "CRM_LOGIN_THROTTLE_FREE", 10),
+            login_throttle_window=dt.timedelta(minutes=_env_int(env, "CRM_LOGIN_THROTTLE_WINDOW_MINUTES", 60)),
+            login_throttle_max=dt.timedelta(seconds=_env_int(env, "CRM_LOGIN_THROTTLE_MAX_SECONDS", 900)),
+            reveal_rate_per_hour=_env_int(env, "CRM_REVEAL_RATE_PER_HOUR", 30),
             cjk_font_path=env.get("CRM_CJK_FONT") or None,
             db_pool_size=_env_int(env, "CRM_DB_POOL_SIZE", 10),
             approval_overdue_days=_role_days(env.get("CRM_APPROVAL_OVERDUE_DAYS", "")),

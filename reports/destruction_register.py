@@ -83,6 +83,8 @@ class DestructionRegister:
     printed_by: str
     printed_at: str
     lines: tuple[DestroyedArchiveLine, ...] = ()
+    # (witness, when they confirmed with their own login, or "" while waiting): 监销确认.
+    witness_confirmations: tuple[tuple[str, str], ...] = ()
     watermark: str | None = None
 
 
@@ -123,7 +125,13 @@ def _story(reg: DestructionRegister, kit: Kit) -> list:
             ]
         )
     )
-    story.append(kit.fields([("监销人", "Witnesses", witnesses)]))
+    confirmations = "；".join(
+        f"{plain_text(who)} {plain_text(at) or '待确认 awaiting'}" for who, at in reg.witness_confirmations if plain_text(who)
+    )
+    rows = [("监销人", "Witnesses", witnesses)]
+    if confirmations:
+        rows.append(("监销确认", "Confirmed", confirmations))
+    story.append(kit.fields(rows))
 
     story += kit.list_section(
         ("销毁档案", "Destroyed Archives"),

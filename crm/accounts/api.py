@@ -11,6 +11,7 @@ from crm.accounts import corrections, equipment, schemas, service, sheet
 from crm.accounts.customer_rules import CustomerInput
 from crm.accounts.meter_rules import ApplianceInput, MeterInput
 from crm.http_errors import NO_STORE
+from crm.http_params import PageNumber, RecordId
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor
 from crm.web.downloads import file_response
@@ -56,7 +57,7 @@ class CustomerController(Controller):
         # "query" is reserved by Litestar for the whole query string, hence the alias.
         text: str | None = Parameter(query="query", default=None, max_length=100),
         status: str | None = None,
-        page: int = Parameter(default=1, ge=1, le=100_000),
+        page: PageNumber = 1,
         after: str | None = Parameter(query="after", default=None, max_length=16),
     ) -> schemas.CustomerPage:
         return await service.search_customers(ctx=ctx, actor=actor, query=text, status=status, page=page, after=after)
@@ -162,7 +163,7 @@ class CorrectionController(Controller):
 
     @post("/{correction_id:int}/decision", status_code=HTTP_200_OK, opt=requires("customer.correct.approve"))
     async def decide(
-        self, correction_id: int, data: schemas.CorrectionDecision, ctx: AppContext, actor: Actor, origin: Origin
+        self, correction_id: RecordId, data: schemas.CorrectionDecision, ctx: AppContext, actor: Actor, origin: Origin
     ) -> schemas.Correction:
         return await corrections.decide_correction(
             ctx=ctx, actor=actor, correction_id=correction_id, approve=data.approve, reason=data.reason, origin=origin

@@ -10,6 +10,8 @@ from crm.accounts.customer_rules import CORRECTION_FIELDS, CustomerInput, valida
 from crm.common.masking import mask_value
 from crm.accounts.sealed_fields import sealed_values
 from crm.accounts.service import (
+    DuplicateIdNumber,
+    audit_duplicate,
     current_values,
     duplicate_id,
     find_by_id_number,
@@ -125,6 +127,18 @@ async def decide_correction(
     *, ctx: AppContext, actor: Actor, correction_id: int, approve: bool, reason: str | None, origin: Origin
 ) -> schemas.Correction:
     require(actor, "customer.correct.approve")
+    try:
+        await _decide(ctx=ctx, actor=actor, correction_id=correction_id, approve=approve, reason=reason, origin=origin)
+    except DuplicateIdNumber as hit:
+        # The decision rolled back and the request stays pending; the hit is recorded on its own.
+        await audit_duplicate(ctx=ctx, actor=actor, origin=origin, hit=hit, via="correction", correction=correction_id)
+        raise
+    return await _one(correction_id, ctx=ctx)
+
+
+async def _decide(
+    *, ctx: AppContext, actor: Actor, correction_id: int, approve: bool, reason: str | None, origin: Origin
+) -> None:
     now = ctx.now()
     async with db.unit_of_work(ctx.engine):
         row = await CorrectionRequest.select(
@@ -154,7 +168,6 @@ async def decide_correction(
             ctx=ctx, action="customer.correction_decision", actor=actor.username, origin=origin,
             target=row["customer.account_no"], details={"id": correction_id, "approve": approve, "field": row["field"]},
         )
-    return await _one(correction_id, ctx=ctx)
 
 
 async def _apply(ctx: AppContext, *, actor: Actor, row: dict[str, Any], now) -> None:
@@ -166,7 +179,7 @@ async def _apply(ctx: AppContext, *, actor: Actor, row: dict[str, Any], now) -> 
     if field == "id_number":
         existing = await find_by_id_number(ctx, value)
         if existing is not None and existing["id"] != customer["id"]:
-            raise duplicate_id(existing["account_no"])
+            raise await duplicate_id(ctx=ctx, actor=actor, existing=existing)
         values.update(sealed_values(ctx, data=CustomerInput(id_number=value), account_no=account_no))
         old, new = customer["id_number_masked"], mask_value(kind="id_number", value=value)
     else:

@@ -1,8 +1,9 @@
 """Exporting the customer list as CSV (`crm export customers`; R-PM-01..03, R-PM-05).
 
 Masked by default, exactly as the API shows customers. Full values only for an actor whose
-role may reveal every sensitive field, with a stated reason; either way one audit event records
-who took which customers out, because a bulk list is the most valuable thing to leak.
+role may reveal every sensitive field, once, as another person approved it
+(crm.accounts.export_approval: the approved scope and reason); either way one audit event
+records who took which customers out, because a bulk list is the most valuable thing to leak.
 
 Rows are streamed in keyset pages over ``Customer.id`` so memory stays flat for a million
 customers; nothing is written until every check has passed, so a refusal leaves the output
@@ -11,7 +12,6 @@ untouched.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -21,10 +21,14 @@ from crm.accounts.lifecycle import STATUSES
 from crm.accounts.sealed_fields import SENSITIVE, open_value
 from crm.accounts.tables import Customer
 from crm.audit import service as audit
+from crm.common.csv_writer import CsvWriter
 from crm.common.reasons import clean_reason
 from crm.context import AppContext, Origin
 from crm.errors import InvalidInput, PermissionDenied
-from crm.staff.access import Actor, in_scope, require, require_reveal
+from crm import db
+from crm.accounts.export_approval import FULL_EXPORT, VALID_FOR, check_may_export_full
+from crm.staff import grants
+from crm.staff.access import Actor, in_scope, require
 
 __all__ = [
     "COLUMNS",
@@ -74,8 +78,6 @@ _PLAIN_COLUMNS = (
     "street", "delivery_notice_no", "acceptance_drawing_no", "status", "opened_at",
 )
 
-# Excel (as installed in China) reads a CSV without a BOM as GBK and garbles every name.
-BOM = "\ufeff"
 DEFAULT_PAGE_SIZE = 1000
 AUDIT_TARGET = "export:customers"
 
@@ -100,6 +102,12 @@ class UnknownExportStatus(InvalidInput):
         super().__init__(message, field=field, code=code)
 
 
+class ScopeNotApproved(InvalidInput):
+    """A full export runs with the approved scope and reason, not with new ones."""
+
+    code = "export.scope_not_approved"
+
+
 @dataclass(frozen=True)
 class ExportReport:
     rows: int
@@ -118,6 +126,7 @@ class _Plan:
     branch: str | None
     status: str | None
     conditions: tuple[Any, ...]
+    approval: int | None = None
 
 
 async def export_customers(
@@ -128,6 +137,7 @@ async def export_customers(
     origin: Origin,
     full: bool = False,
     reason: str | None = None,
+    approval: int | None = None,
     branch: str | None = None,
     status: str | None = None,
     destination: str = "stream",
@@ -136,14 +146,15 @@ async def export_customers(
 ) -> ExportReport:
     """Write the customers ``actor`` may see to ``out`` as CSV; one audit event either way.
 
-    ``out`` must be a text stream that encodes UTF-8 and was opened with ``newline=""`` (the
-    csv module writes its own CRLF line ends); the BOM is written here. ``on_progress`` gets
+    ``out`` must be a text stream that encodes UTF-8 and was opened with ``newline=""``; the
+    BOM, quoting and formula neutralising are crm.common.csv_writer's. ``on_progress`` gets
     (rows written, rows expected) after each page.
     """
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, got {page_size}")
     try:
-        plan = await _authorise(ctx=ctx, actor=actor, full=full, reason=reason, branch=branch, status=status)
+        plan = await _authorise(ctx=ctx, actor=actor, full=full, reason=reason, approval=approval, branch=branch,
+                                status=status)
     except PermissionDenied as error:
         await audit.record_denial(
             ctx=ctx, username=actor.username, origin=origin, code=error.code, target=AUDIT_TARGET,
@@ -161,15 +172,15 @@ async def export_customers(
     }
     if plan.reason:
         details["reason"] = plan.reason
+    if plan.approval is not None:
+        details["approval"] = plan.approval
     action = "customer.export_full" if plan.full else "customer.export"
     try:
         count = Customer.count()
         for condition in plan.conditions:
             count = count.where(condition)
         expected = await count
-        writer = csv.writer(out)
-        out.write(BOM)
-        writer.writerow(COLUMNS)
+        writer = CsvWriter(out, header=COLUMNS)
         async for rows in _pages(plan, page_size=page_size):
             # From memory: a page names a handful of branches, and joining them would cost every row.
             branch_codes = await ctx.branches.codes(r["branch"] for r in rows)
@@ -198,19 +209,47 @@ async def export_customers(
 
 
 async def _authorise(
-    *, ctx: AppContext, actor: Actor, full: bool, reason: str | None, branch: str | None, status: str | None
+    *, ctx: AppContext, actor: Actor, full: bool, reason: str | None, approval: int | None, branch: str | None,
+    status: str | None,
 ) -> _Plan:
     # The same service-layer checks as reading and revealing one customer, in the same order.
     require(actor, "customer.read")
-    if full:
-        for field, _sealed, _masked in _SENSITIVE_COLUMNS.values():
-            require_reveal(actor=actor, field=field)
-    # A bulk reveal has the bounds of a single reveal; a masked export may say why, within them.
-    reason = clean_reason(value=reason, purpose="full_export", required=full)
-    conditions: list[Any] = []
-    if not actor.all_branches:
-        conditions.append(Customer.branch == actor.branch_id)
+    if not full:
+        # A masked export may say why, within the bounds of any reason.
+        reason = clean_reason(value=reason, purpose="full_export", required=False)
+        scope = await check_scope(ctx=ctx, actor=actor, branch=branch, status=status)
+        return _Plan(full=False, reason=reason, branch=scope.branch, status=scope.status, conditions=_conditions(actor, scope))
+    check_may_export_full(actor)
+    if reason:
+        raise ScopeNotApproved("完整导出的事由以批准的申请为准，无需再填 / A full export's reason is the approved "
+                               "request's: leave --reason out", field="reason")
+    # Full values only as approved by another person, once (crm.accounts.export_approval): the
+    # approved scope and reason, spent in this transaction so two runs cannot share it.
+    async with db.unit_of_work(ctx.engine):
+        approved = await grants.use_approval(ctx=ctx, actor=actor, kind=FULL_EXPORT, grant_id=approval, valid_for=VALID_FOR)
+        # Refused here, the approval is not spent: the transaction rolls back.
+        for name, asked in (("branch", branch), ("status", status)):
+            if (asked or "").strip() and (asked or "").strip() != (approved[name] or ""):
+                raise ScopeNotApproved(
+                    f"批准的范围是 {name}={approved[name] or '全部'} / The approved scope is {name}={approved[name] or 'all'}",
+                    field=name,
+                )
+        scope = await check_scope(ctx=ctx, actor=actor, branch=approved["branch"], status=approved["status"])
+    return _Plan(full=True, reason=approved["reason"], branch=scope.branch, status=scope.status,
+                 conditions=_conditions(actor, scope), approval=approval)
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    branch: str | None
+    branch_id: int | None
+    status: str | None
+
+
+async def check_scope(*, ctx: AppContext, actor: Actor, branch: str | None, status: str | None) -> ExportScope:
+    """The branch (in the actor's scope) and status an export is limited to, checked; None for all."""
     code = (branch or "").strip() or None
+    ref = None
     if code is not None:
         ref = await ctx.branches.by_code(code)
         if ref is None:
@@ -221,15 +260,21 @@ async def _authorise(
                 f"You may export only your own branch's customers ({actor.branch_code}), not {code}",
                 field="branch",
             )
-        conditions.append(Customer.branch == ref.id)
     wanted = (status or "").strip() or None
-    if wanted is not None:
-        if wanted not in STATUSES:
-            raise UnknownExportStatus(
-                f"未知状态 {wanted} / Unknown status {wanted}: one of {', '.join(STATUSES)}"
-            )
-        conditions.append(Customer.status == wanted)
-    return _Plan(full=full, reason=reason, branch=code, status=wanted, conditions=tuple(conditions))
+    if wanted is not None and wanted not in STATUSES:
+        raise UnknownExportStatus(f"未知状态 {wanted} / Unknown status {wanted}: one of {', '.join(STATUSES)}")
+    return ExportScope(branch=code, branch_id=ref.id if ref else None, status=wanted)
+
+
+def _conditions(actor: Actor, scope: ExportScope) -> tuple[Any, ...]:
+    conditions: list[Any] = []
+    if not actor.all_branches:
+        conditions.append(Customer.branch == actor.branch_id)
+    if scope.branch_id is not None:
+        conditions.append(Customer.branch == scope.branch_id)
+    if scope.status is not None:
+        conditions.append(Customer.status == scope.status)
+    return tuple(conditions)
 
 
 async def _pages(plan: _Plan, *, page_size: int):
@@ -239,18 +284,8 @@ async def _pages(plan: _Plan, *, page_size: int):
     columns = [Customer.id, Customer.branch]
     columns += [getattr(Customer, name) for name in _PLAIN_COLUMNS]
     columns += [getattr(Customer, spec[kind]) for spec in _SENSITIVE_COLUMNS.values()]
-    last_id = 0
-    while True:
-        query = Customer.select(*columns).where(Customer.id > last_id)
-        for condition in plan.conditions:
-            query = query.where(condition)
-        rows = await query.order_by(Customer.id).limit(page_size)
-        if not rows:
-            return
+    async for rows in db.keyset_pages(columns=columns, key=Customer.id, conditions=plan.conditions, page_size=page_size):
         yield rows
-        if len(rows) < page_size:
-            return
-        last_id = rows[-1]["id"]
 
 
 def _csv_row(ctx: AppContext, row: dict[str, Any], *, full: bool, branch_codes: dict[int, str]) -> list[str]:

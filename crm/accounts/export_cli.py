@@ -8,60 +8,88 @@ Progress and messages go to stderr so that CSV on stdout stays clean for a pipe.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
-import os
-import sys
-import tempfile
 from pathlib import Path
-from typing import Iterator, TextIO
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from crm.accounts import export
+from crm.accounts import export, export_approval
+from crm.command_line import CSV_OUTPUT, EXPORT_HELP, command_group, csv_destination, require_output_folder
 from crm.staff.service import command_actor
 from crm.context import CLI, build_context
 from crm.errors import DomainError
 from crm.security.sealing import SealBroken
 from crm.settings import Settings
 
-export_app = typer.Typer(help="Export data (导出)", no_args_is_help=True)
-
 
 def register(app: typer.Typer) -> None:
-    """Add `export customers` to the `crm` command."""
-    app.add_typer(export_app, name="export")
+    """Add `export customers` and `export request-full` to the `crm` command."""
+    group = command_group(app, name="export", help=EXPORT_HELP)
+    group.command("customers")(customers)
+    group.command("request-full")(request_full)
 
 
-@export_app.command("customers")
+def request_full(
+    as_user: str = typer.Option(..., "--as", metavar="USERNAME", help="Who asks for the full export (and will run it)"),
+    reason: str = typer.Option(..., "--reason", help="Why full values are needed (audited; the approver reads it)"),
+    branch: str = typer.Option(None, "--branch", metavar="CODE", help="Only customers of this branch"),
+    status: str = typer.Option(None, "--status", help="Only customers in this status: pending, active, frozen, closed"),
+) -> None:
+    """Ask for a full export: the general manager approves it in 审批待办, then run `export customers --full --approval N`."""
+    err = Console(stderr=True)
+
+    async def run() -> dict:
+        from crm import db
+
+        ctx = build_context(Settings.from_env())
+        await db.start(ctx.engine, pool_size=ctx.settings.db_pool_size)
+        try:
+            actor = await command_actor(ctx=ctx, username=as_user, origin=CLI)
+            return await export_approval.request_full_export(
+                ctx=ctx, actor=actor, reason=reason, branch=branch, status=status, origin=CLI
+            )
+        finally:
+            await db.stop(ctx.engine)
+
+    try:
+        grant = asyncio.run(run())
+    except DomainError as error:
+        err.print(f"[red]申请被拒绝 / Request refused[/red] ({error.code}): {escape(error.message)}")
+        raise typer.Exit(code=1) from None
+    err.print(
+        f"[green]完整导出申请 #{grant['id']} 已提交，待总经理审批 / full-export request #{grant['id']} filed[/green]; "
+        f"once approved, run: crm export customers --full --approval {grant['id']} --as {escape(as_user)}"
+    )
+
+
 def customers(
     as_user: str = typer.Option(
         ..., "--as", metavar="USERNAME",
         help="Staff member whose role, branch scope and clearance the export uses (recorded in the audit trail)",
     ),
-    output: Path = typer.Option(
-        None, "--output", "-o", dir_okay=False,
-        help="CSV file to write (created 0600, replaced only when the export succeeds); default stdout",
+    output: Path = CSV_OUTPUT,
+    full: bool = typer.Option(
+        False, "--full", help="Full ID numbers, phones and address details, as approved (needs --approval)"
     ),
-    full: bool = typer.Option(False, "--full", help="Full ID numbers, phones and address details instead of masked ones"),
-    reason: str = typer.Option(None, "--reason", help="Why full values are needed (required with --full; audited)"),
+    approval: int = typer.Option(
+        None, "--approval", metavar="N", min=1, max=2**31 - 1,
+        help="The approved request (`crm export request-full`) a full export runs under, once",
+    ),
+    reason: str = typer.Option(None, "--reason", help="Why a masked export is made (audited); a full one uses the approved reason"),
     branch: str = typer.Option(None, "--branch", metavar="CODE", help="Only customers of this branch"),
     status: str = typer.Option(None, "--status", help="Only customers in this status: pending, active, frozen, closed"),
     batch: int = typer.Option(export.DEFAULT_PAGE_SIZE, "--batch", min=1, help="Rows per query"),
 ) -> None:
-    """Customers as CSV (UTF-8 with BOM): masked unless --full with --reason."""
+    """Customers as CSV (UTF-8 with BOM): masked unless --full under an approved request."""
     err = Console(stderr=True)
-    if output is not None and not output.parent.is_dir():
-        err.print(f"[red]no such folder[/red]: {escape(str(output.parent))}")
-        raise typer.Exit(code=1)
+    require_output_folder(output, err)
     try:
         report = asyncio.run(
             _run(
                 settings=Settings.from_env(), as_user=as_user, output=output, full=full, reason=reason,
-                branch=branch, status=status, batch=batch, err=err,
+                approval=approval, branch=branch, status=status, batch=batch, err=err,
             )
         )
     except DomainError as error:
@@ -83,7 +111,7 @@ def customers(
 
 async def _run(
     *, settings: Settings, as_user: str, output: Path | None, full: bool, reason: str | None,
-    branch: str | None, status: str | None, batch: int, err: Console,
+    approval: int | None, branch: str | None, status: str | None, batch: int, err: Console,
 ) -> export.ExportReport:
     from crm import db
 
@@ -104,9 +132,9 @@ async def _run(
             progress.update(task, completed=done, total=total)
 
         try:
-            with _destination(output) as out:
+            with csv_destination(output) as out:
                 return await export.export_customers(
-                    ctx=ctx, actor=actor, out=out, origin=CLI, full=full, reason=reason, branch=branch,
+                    ctx=ctx, actor=actor, out=out, origin=CLI, full=full, reason=reason, approval=approval, branch=branch,
                     status=status, destination=str(output) if output is not None else "stdout", page_size=batch,
                     on_progress=on_progress,
                 )
@@ -115,33 +143,3 @@ async def _run(
                 progress.stop()
     finally:
         await db.stop(ctx.engine)
-
-
-@contextlib.contextmanager
-def _destination(output: Path | None) -> Iterator[TextIO]:
-    if output is None:
-        binary = getattr(sys.stdout, "buffer", None)
-        if binary is None:  # stdout replaced by a text-only stream: nothing better to offer
-            yield sys.stdout
-            return
-        sys.stdout.flush()
-        # Bytes underneath, so the CSV is UTF-8 whatever the terminal's locale says.
-        stream = io.TextIOWrapper(binary, encoding="utf-8", newline="", write_through=True)
-        try:
-            yield stream
-        finally:
-            stream.flush()
-            stream.detach()  # leave stdout open for the rest of the process
-        return
-    # Written beside the target and moved into place on success: a refused or failed export
-    # leaves an existing file as it was and never a half-written one. mkstemp creates it 0600,
-    # which suits a file of personal data.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.replace(tmp_name, output)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise

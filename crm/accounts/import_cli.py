@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from crm.common.csv_writer import ENCODING
 from crm.context import CLI, build_context
 from crm.errors import DomainError
 from crm.settings import Settings
@@ -47,7 +48,7 @@ async def _run(*, file: Path, as_user: str, encoding: str | None, dry_run: bool,
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                TextColumn("{task.fields[rate]} rows/s"), TimeRemainingColumn())
     try:
-        with open(file, "rb") as source, open(errors_path, "w", encoding="utf-8-sig", newline="") as errors_out, \
+        with open(file, "rb") as source, open(errors_path, "w", encoding=ENCODING, newline="") as errors_out, \
                 Progress(*columns, console=console, transient=False) as progress:
             task = progress.add_task("导入 / importing" if not dry_run else "校验 / validating", total=size, rate="-")
             started = asyncio.get_running_loop().time()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from crm.accounts.customer_rules import CUSTOMER_FIELDS, FIELD_LABELS, CustomerInput
+from crm.common.csv_writer import restore
 from crm.common.fields import FieldError
 from crm.accounts.meter_rules import MeterInput
 from crm.errors import InvalidInput
@@ -163,7 +164,8 @@ class ParsedRow:
 def _value(row: Sequence[str], position: int | None) -> str | None:
     if position is None or position >= len(row):
         return None
-    text = row[position].strip()
+    # Our own export quotes formula cells; loading it back must give the stored text, not the quote.
+    text = restore(row[position].strip())
     return text or None
 
 

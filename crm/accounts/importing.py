@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,8 +23,10 @@ from crm.common.fields import FieldError
 from crm.accounts.import_rules import ImportFileInvalid, ParsedRow, detect_encoding, read_rows, sniff
 from crm.accounts.meter_rules import MeterInvalid, ValidMeter, validate_meter
 from crm.accounts.sealed_fields import index, sealed_values
+from crm.accounts.service import DuplicateIdNumber, audit_duplicate_hits, duplicate_id
 from crm.accounts.tables import AccountCounter, Customer, CustomerHistory, Meter
 from crm.audit import service as audit
+from crm.common.csv_writer import CsvWriter
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor, in_scope, require
 
@@ -70,9 +71,8 @@ class _Candidate:
 
 class _ErrorReport:
     def __init__(self, out: IO[str] | None) -> None:
-        self._writer = csv.writer(out) if out is not None else None
-        if self._writer is not None:
-            self._writer.writerow(ERROR_COLUMNS)
+        # Messages may quote what the file said: the one writer keeps a formula in it inert.
+        self._writer = CsvWriter(out, header=ERROR_COLUMNS) if out is not None else None
 
     def add(self, line: int, errors: Sequence[FieldError]) -> None:
         if self._writer is not None:
@@ -106,7 +106,11 @@ async def import_customers(
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_progress: Callable[[ImportReport, int], None] | None = None,
 ) -> ImportReport:
-    """Validate and import every row of ``source``; see the module docstring."""
+    """Validate and import every row of ``source``; see the module docstring.
+
+    ``errors_out`` gets the error report as crm.common.csv_writer writes it: a text stream that
+    encodes plain UTF-8 (the BOM is written for it), opened with ``newline=""``.
+    """
     require(actor, "customer.create")
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -201,29 +205,29 @@ async def _candidate(ctx: AppContext, *, actor: Actor, row: ParsedRow, errors: _
     )
 
 
-def _duplicate_error(account_no: str | None, line: int | None = None) -> FieldError:
-    if account_no is not None:
-        message = f"该证件号码已开户，户号 {account_no}，未重复导入 / ID number already has account {account_no}; not imported again"
+def _duplicate_error(*, on_file: DuplicateIdNumber | None = None, line: int | None = None) -> FieldError:
+    if on_file is not None:
+        message = f"{on_file.message}（未重复导入 / not imported again）"
     else:
         message = f"与第 {line} 行证件号码相同 / Same ID number as line {line}"
     return FieldError(code="customer.duplicate_id", field="id_number", message=message)
 
 
-async def _existing(ctx: AppContext, batch: list[_Candidate]) -> tuple[dict[str, str], set[str]]:
-    """ID-number digests already on file (with their account numbers) and meter serials in use."""
+async def _existing(ctx: AppContext, batch: list[_Candidate], actor: Actor) -> tuple[dict[str, DuplicateIdNumber], set[str]]:
+    """ID-number digests already on file (with the refusal to report) and meter serials in use."""
     digests = [c.id_bidx for c in batch]
-    on_file = {
-        r["id_number_bidx"]: r["account_no"]
-        for r in await Customer.select(Customer.id_number_bidx, Customer.account_no).where(
-            Customer.id_number_bidx.is_in(digests)
-        )
-    }
+    on_file = {}
+    for r in await Customer.select(Customer.id_number_bidx, Customer.id, Customer.account_no, Customer.branch).where(
+        Customer.id_number_bidx.is_in(digests)
+    ):
+        # Another branch's account number stays unnamed (issue 14 finding 2): the same refusal as opening one.
+        on_file[r["id_number_bidx"]] = await duplicate_id(ctx=ctx, actor=actor, existing=r)
     serials = [c.meter.serial for c in batch if c.meter is not None]
     used = {r["serial"] for r in await Meter.select(Meter.serial).where(Meter.serial.is_in(serials))} if serials else set()
     return on_file, used
 
 
-def _keep(batch: list[_Candidate], *, on_file: dict[str, str], serials_used: set[str], errors: _ErrorReport,
+def _keep(batch: list[_Candidate], *, on_file: dict[str, DuplicateIdNumber], serials_used: set[str], errors: _ErrorReport,
           report: ImportReport, seen_in_dry_run: set[bytes] | None) -> list[_Candidate]:
     kept: list[_Candidate] = []
     first_line: dict[str, int] = {}
@@ -231,10 +235,10 @@ def _keep(batch: list[_Candidate], *, on_file: dict[str, str], serials_used: set
     for c in batch:
         digest = bytes.fromhex(c.id_bidx)
         if c.id_bidx in on_file:
-            errors.add(c.line, [_duplicate_error(on_file[c.id_bidx])])
+            errors.add(c.line, [_duplicate_error(on_file=on_file[c.id_bidx])])
             report.duplicates += 1
         elif c.id_bidx in first_line or (seen_in_dry_run is not None and digest in seen_in_dry_run):
-            errors.add(c.line, [_duplicate_error(None, first_line.get(c.id_bidx))])
+            errors.add(c.line, [_duplicate_error(line=first_line.get(c.id_bidx))])
             report.duplicates += 1
         elif c.meter is not None and (c.meter.serial in serials_used or c.meter.serial in serial_line):
             errors.add(c.line, [FieldError(
@@ -266,7 +270,8 @@ async def _reserve_numbers(branch_id: int, count: int) -> int:
 async def _flush(ctx: AppContext, *, actor: Actor, batch: list[_Candidate], report: ImportReport, errors: _ErrorReport,
                  origin: Origin, source_name: str, seen_in_dry_run: set[bytes] | None) -> None:
     if seen_in_dry_run is not None:
-        on_file, serials_used = await _existing(ctx, batch)
+        on_file, serials_used = await _existing(ctx, batch, actor)
+        await audit_duplicate_hits(ctx=ctx, actor=actor, origin=origin, hits=list(on_file.values()), via="import")
         kept = _keep(batch, on_file=on_file, serials_used=serials_used, errors=errors, report=report,
                      seen_in_dry_run=seen_in_dry_run)
         report.imported += len(kept)
@@ -276,7 +281,9 @@ async def _flush(ctx: AppContext, *, actor: Actor, batch: list[_Candidate], repo
     async with db.unit_of_work(ctx.engine):
         # Checked inside the transaction: the write lock (SQLite) or the unique index (both)
         # keeps a concurrent opening from slipping in between check and insert.
-        on_file, serials_used = await _existing(ctx, batch)
+        on_file, serials_used = await _existing(ctx, batch, actor)
+        await audit_duplicate_hits(ctx=ctx, actor=actor, origin=origin, hits=list(on_file.values()), via="import",
+                                   alone=False)
         kept = _keep(batch, on_file=on_file, serials_used=serials_used, errors=errors, report=report,
                      seen_in_dry_run=None)
         if not kept:

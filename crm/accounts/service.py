@@ -21,6 +21,7 @@ from crm.accounts.customer_rules import (
     validate_new_customer,
 )
 from crm.accounts.lifecycle import STATUS_LABELS, check_transition
+from crm.accounts.reveal_rules import REVEAL_ACTIONS, RevealRateExceeded
 from crm.common.masking import mask_value
 from crm.common.phones import normalise_phone
 from crm.accounts.tables import AccountCounter, Customer, CustomerHistory
@@ -41,14 +42,20 @@ class CustomerNotFound(NotFound):
 
 
 class DuplicateIdNumber(Conflict):
+    """R-AC-06. ``existing_account_no`` is None when the account is outside the caller's scope
+    (R-PM-03): they learn only which branch to contact. ``hit_account_no`` is for the audit trail."""
+
     code = "customer.duplicate_id"
 
-    def __init__(self, message: str, *, existing_account_no: str) -> None:
+    def __init__(self, message: str, *, existing_account_no: str | None, branch: str, hit_account_no: str) -> None:
         super().__init__(message, field="id_number")
         self.existing_account_no = existing_account_no
+        self.branch = branch
+        self.hit_account_no = hit_account_no
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "existing_account_no": self.existing_account_no}
+        named = {"existing_account_no": self.existing_account_no} if self.existing_account_no else {}
+        return {**super().as_dict(), **named, "branch": self.branch}
 
 
 class StaleUpdate(Conflict):
@@ -108,7 +115,7 @@ async def record_history(
 
 
 async def find_by_id_number(ctx: AppContext, id_number: str) -> dict[str, Any] | None:
-    return await Customer.select(Customer.id, Customer.account_no).where(
+    return await Customer.select(Customer.id, Customer.account_no, Customer.branch).where(
         Customer.id_number_bidx == sealed_fields.index(ctx, purpose="id_number", value=id_number)
     ).first()
 
@@ -118,20 +125,71 @@ async def open_account(*, ctx: AppContext, actor: Actor, data: CustomerInput, or
     require(actor, "customer.create")
     valid = validate_new_customer(data)
     try:
-        account_no = await _insert_customer(ctx, actor=actor, valid=valid, origin=origin)
-    except db.UniqueViolation as race:
-        # Another desk opened the same ID number between our check and our insert.
-        existing = await find_by_id_number(ctx, valid.id_number) if "id_number" in race.constraint else None
-        if existing is None:
-            raise
-        raise duplicate_id(existing["account_no"]) from race
+        try:
+            account_no = await _insert_customer(ctx, actor=actor, valid=valid, origin=origin)
+        except db.UniqueViolation as race:
+            # Another desk opened the same ID number between our check and our insert.
+            existing = await find_by_id_number(ctx, valid.id_number) if "id_number" in race.constraint else None
+            if existing is None:
+                raise
+            raise await duplicate_id(ctx=ctx, actor=actor, existing=existing) from race
+    except DuplicateIdNumber as hit:
+        await audit_duplicate(ctx=ctx, actor=actor, origin=origin, hit=hit, via="open")
+        raise
     return await get_customer(ctx=ctx, actor=actor, account_no=account_no)
 
 
-def duplicate_id(account_no: str) -> DuplicateIdNumber:
+async def duplicate_id(*, ctx: AppContext, actor: Actor, existing: dict[str, Any]) -> DuplicateIdNumber:
+    """The refusal for an ID number already on file (``existing`` from find_by_id_number).
+
+    Another branch's account number would be a 404 to this caller (R-PM-03), so they are told
+    the branch to contact instead; a branch is not personal data.
+    """
+    branch = await ctx.branches.by_id(existing["branch"])
+    code, name = (branch.code, branch.name) if branch else ("", "")
+    account_no = existing["account_no"]
+    if in_scope(actor, existing["branch"]):
+        return DuplicateIdNumber(
+            f"该证件号码已开户，户号 {account_no} / This ID number already has account {account_no}",
+            existing_account_no=account_no, branch=code, hit_account_no=account_no,
+        )
     return DuplicateIdNumber(
-        f"该证件号码已开户，户号 {account_no} / This ID number already has account {account_no}",
-        existing_account_no=account_no,
+        f"该证件号已在其他营业网点登记，请联系{name} / Already registered at another branch: contact {name}",
+        existing_account_no=None, branch=code, hit_account_no=account_no,
+    )
+
+
+async def audit_duplicate(
+    *, ctx: AppContext, actor: Actor, origin: Origin, hit: DuplicateIdNumber, via: str, **details: Any
+) -> None:
+    """R-PM-05: every duplicate hit is recorded, in its own transaction, since the use case's rolls back.
+
+    A hit tells the caller that a person is a customer: repeated hits are how someone would probe
+    for ID numbers, so the auditor sees whose account was hit and whether it was named.
+    """
+    await audit.append_alone(
+        ctx=ctx, action="customer.duplicate_id_hit", actor=actor.username, origin=origin, outcome="failure",
+        target=hit.hit_account_no,
+        details={"existing_account_no": hit.hit_account_no, "branch": hit.branch,
+                 "named": hit.existing_account_no is not None, "via": via, **details},
+    )
+
+
+async def audit_duplicate_hits(
+    *, ctx: AppContext, actor: Actor, origin: Origin, hits: list[DuplicateIdNumber], via: str, alone: bool = True
+) -> None:
+    """One event for a batch of hits (an import): an event per row would flood the trail on a re-run.
+
+    ``alone=False`` when called inside a unit of work that commits whatever the hits.
+    """
+    if not hits:
+        return
+    append = audit.append_alone if alone else audit.append
+    await append(
+        ctx=ctx, action="customer.duplicate_id_hit", actor=actor.username, origin=origin, outcome="failure",
+        target=hits[0].hit_account_no,
+        details={"existing_account_nos": [h.hit_account_no for h in hits], "branches": sorted({h.branch for h in hits}),
+                 "named": sum(h.existing_account_no is not None for h in hits), "via": via},
     )
 
 
@@ -145,7 +203,7 @@ async def _insert_customer(ctx: AppContext, *, actor: Actor, valid: CustomerInpu
             )
         existing = await find_by_id_number(ctx, valid.id_number)
         if existing is not None:
-            raise duplicate_id(existing["account_no"])
+            raise await duplicate_id(ctx=ctx, actor=actor, existing=existing)
         account_no = await _next_account_no(ctx, branch)
         row = Customer(
             account_no=account_no,
@@ -525,15 +583,60 @@ async def reveal(
     require(actor, "customer.read")
     require_reveal(actor=actor, field=field)
     reason = clean_reason(value=reason, purpose="reveal")
-    async with db.unit_of_work(ctx.engine):
-        row = await _load(ctx, actor, account_no)
-        column = sealed_fields.SENSITIVE[field][0]
-        value = sealed_fields.open_value(ctx, column=column, account_no=row["account_no"], token=row[column]) or ""
-        await audit.append(
-            ctx=ctx, action="customer.reveal", actor=actor.username, origin=origin, target=row["account_no"],
-            details={"field": field, "reason": reason},
+    try:
+        async with db.unit_of_work(ctx.engine):
+            row = await _load(ctx, actor, account_no)
+            await audit.append(
+                ctx=ctx, action="customer.reveal", actor=actor.username, origin=origin, target=row["account_no"],
+                details={"field": field, "reason": reason},
+            )
+            await check_reveal_rate(ctx=ctx, actor=actor)
+            column = sealed_fields.SENSITIVE[field][0]
+            value = sealed_fields.open_value(ctx, column=column, account_no=row["account_no"], token=row[column]) or ""
+    except RevealRateExceeded as refused:
+        await audit_reveal_refusal(
+            ctx=ctx, actor=actor, origin=origin, action="customer.reveal", target=row["account_no"],
+            refused=refused, details={"field": field, "reason": reason},
         )
+        raise
     return schemas.Revealed(field=field, value=value)
+
+
+async def check_reveal_rate(*, ctx: AppContext, actor: Actor) -> None:
+    """Refuse an act of revealing past the person's hourly budget (crm.accounts.reveal_rules).
+
+    Called after the act's own audit event is appended: that append holds the audit head's lock
+    until commit, so concurrent reveals are counted one after another and the count includes
+    this one. Raising rolls the event back; the caller records the refusal on its own.
+    """
+    policy = ctx.reveal_policy
+    revealed = await audit.count_since(
+        ctx=ctx, actor=actor.username, actions=REVEAL_ACTIONS, since=policy.window_start(ctx.now())
+    )
+    policy.check(revealed=revealed)
+
+
+# How far back the auditor's page counts refused reveals.
+REFUSALS_SHOWN_FOR = dt.timedelta(hours=24)
+
+
+async def refused_reveals(*, ctx: AppContext, actor: Actor) -> int:
+    """For the auditor's page: acts of revealing refused past the rate limit in the last 24 hours."""
+    require(actor, "audit.read")
+    return await audit.count_since(
+        ctx=ctx, actor=None, actions=REVEAL_ACTIONS, outcome="failure", since=ctx.now() - REFUSALS_SHOWN_FOR
+    )
+
+
+async def audit_reveal_refusal(
+    *, ctx: AppContext, actor: Actor, origin: Origin, action: str, target: str, refused: RevealRateExceeded,
+    details: dict[str, Any],
+) -> None:
+    """R-PM-05: the refused reveal stays in the trail (outcome failure), flagged for the auditor."""
+    await audit.append_alone(
+        ctx=ctx, action=action, actor=actor.username, origin=origin, outcome="failure", target=target,
+        details={**details, "code": refused.code, "limit": ctx.reveal_policy.per_hour},
+    )
 
 
 async def history(*, ctx: AppContext, actor: Actor, account_no: str) -> list[schemas.HistoryEntry]:

@@ -8,7 +8,8 @@ from crm.accounts.customer_rules import CATEGORY_LABELS, ID_TYPE_LABELS
 from crm.accounts.lifecycle import STATUS_LABELS
 from crm.accounts.meter_rules import APPLIANCE_KIND_LABELS, METER_TYPE_LABELS, format_volume_l
 from crm.accounts.sealed_fields import SENSITIVE, open_value
-from crm.accounts.service import load_for_scope
+from crm.accounts.reveal_rules import RevealRateExceeded
+from crm.accounts.service import audit_reveal_refusal, check_reveal_rate, load_for_scope
 from crm.common.labels import label
 from crm.common.reasons import clean_reason
 from crm.accounts.tables import Appliance, Meter
@@ -31,14 +32,26 @@ async def customer_sheet_pdf(
             require_reveal(actor=actor, field=field)
         reason = clean_reason(value=reason, purpose="full_print")
     now = ctx.now()
-    async with db.unit_of_work(ctx.engine):
-        row = await load_for_scope(ctx=ctx, actor=actor, account_no=account_no)
-        meters = await Meter.select().where(Meter.customer == row["id"]).order_by(Meter.id)
-        appliances = await Appliance.select().where(Appliance.customer == row["id"]).order_by(Appliance.id)
-        await audit.append(
-            ctx=ctx, action="customer.sheet", actor=actor.username, origin=origin, target=row["account_no"],
-            details={"full": full, "reason": reason} if full else {"full": False},
+    # A full copy is an act of revealing (crm.accounts.reveal_rules): its own action, so the
+    # reveal limit and the auditor can tell it from a masked print.
+    action = "customer.sheet_full" if full else "customer.sheet"
+    try:
+        async with db.unit_of_work(ctx.engine):
+            row = await load_for_scope(ctx=ctx, actor=actor, account_no=account_no)
+            meters = await Meter.select().where(Meter.customer == row["id"]).order_by(Meter.id)
+            appliances = await Appliance.select().where(Appliance.customer == row["id"]).order_by(Appliance.id)
+            await audit.append(
+                ctx=ctx, action=action, actor=actor.username, origin=origin, target=row["account_no"],
+                details={"full": full, "reason": reason} if full else {"full": False},
+            )
+            if full:
+                await check_reveal_rate(ctx=ctx, actor=actor)
+    except RevealRateExceeded as refused:
+        await audit_reveal_refusal(
+            ctx=ctx, actor=actor, origin=origin, action=action, target=row["account_no"], refused=refused,
+            details={"full": True, "reason": reason},
         )
+        raise
 
     def value(field: str, masked_column: str) -> str:
         if not full:

@@ -11,6 +11,7 @@ from litestar import Controller, get
 from crm.route_access import requires
 from crm.audit import service
 from crm.http_errors import NO_STORE
+from crm.http_params import ListLimit, OptionalSequenceNumber, SequenceNumber
 from crm.context import AppContext, Origin
 from crm.staff.access import Actor
 
@@ -58,10 +59,10 @@ class AuditController(Controller):
         actor: Actor,
         action: str | None = None,
         username: str | None = None,
-        after_seq: int = 0,
-        before_seq: int | None = None,
+        after_seq: SequenceNumber = 0,
+        before_seq: OptionalSequenceNumber = None,
         newest_first: bool = False,
-        limit: int = 100,
+        limit: ListLimit = 100,
     ) -> AuditEventPage:
         page = await service.list_events(
             ctx=ctx, actor=actor, action=action, username=username, after_seq=after_seq,

@@ -8,6 +8,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from piccolo.query.functions.aggregate import Count
+
 from crm import db
 from crm.audit.tables import AuditEvent, AuditHead
 from crm.context import AppContext, Origin
@@ -51,7 +53,11 @@ async def append(
         raise RuntimeError("audit trail not initialised: run `crm init`")
     seq = head["last_seq"] + 1
     occurred_at = ctx.now().astimezone(dt.timezone.utc)
-    text = canonical_details(details or {})
+    details = dict(details or {})
+    if origin.os_user:
+        # In the hashed details, so who ran a command is as tamper-evident as what it did.
+        details["os_user"] = origin.os_user
+    text = canonical_details(details)
     digest = link_hash(
         keyring=ctx.keyring,
         seq=seq,
@@ -120,6 +126,8 @@ async def list_events(
     ctx: AppContext,
     actor: Actor,
     action: str | None = None,
+    actions: tuple[str, ...] | None = None,
+    outcome: str | None = None,
     username: str | None = None,
     after_seq: int = 0,
     before_seq: int | None = None,
@@ -134,6 +142,10 @@ async def list_events(
         query = query.where(AuditEvent.seq < before_seq)
     if action:
         query = query.where(AuditEvent.action == action)
+    if actions:
+        query = query.where(AuditEvent.action.is_in(list(actions)))
+    if outcome:
+        query = query.where(AuditEvent.outcome == outcome)
     if username:
         query = query.where(AuditEvent.actor == username)
     descending = newest_first or before_seq is not None
@@ -144,6 +156,40 @@ async def list_events(
     if descending:
         return AuditPage(events=rows, next_after_seq=None, next_before_seq=last)
     return AuditPage(events=rows, next_after_seq=last)
+
+
+async def count_since(
+    *, ctx: AppContext, actor: str | None, actions: tuple[str, ...], since: dt.datetime, outcome: str = "success"
+) -> int:
+    """How many ``actions`` events (of ``actor``, or anyone's for None) after ``since``.
+
+    For limits kept by the trail itself (crm.accounts.reveal_rules) and the auditor's counts; the
+    (actor, action, occurred_at) and (action, outcome, occurred_at) indexes make each a short range scan.
+    It runs on every reveal, so the statement is built once (building it cost more than running it).
+    """
+    query = _count_query(actions=tuple(actions), outcome=outcome, by_actor=actor is not None)
+    after = since.astimezone(dt.timezone.utc)
+    row = await query.run(ctx.engine, *((actor, after) if actor is not None else (after,)))
+    return row["n"] if row else 0
+
+
+_COUNTS: dict[tuple[tuple[str, ...], str, bool], db.CachedSelect] = {}
+
+
+def _count_query(*, actions: tuple[str, ...], outcome: str, by_actor: bool) -> db.CachedSelect:
+    key = (actions, outcome, by_actor)
+    if key not in _COUNTS:
+        def build(*params: Any) -> Any:
+            condition = (
+                AuditEvent.action.is_in(list(actions)) & (AuditEvent.occurred_at > params[-1])
+                & (AuditEvent.outcome == outcome)
+            )
+            if by_actor:
+                condition = (AuditEvent.actor == params[0]) & condition
+            return AuditEvent.select(Count(alias="n")).where(condition)
+
+        _COUNTS[key] = db.CachedSelect(build, params=2 if by_actor else 1, first=True)
+    return _COUNTS[key]
 
 
 async def recorded(*, action: str, target: str | None = None, limit: int = 50) -> list[dict[str, Any]]:

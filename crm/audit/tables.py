@@ -5,6 +5,9 @@ from piccolo.table import Table
 
 
 class AuditEvent(Table, tablename="audit_event"):
+    # Also indexed on (actor, action, occurred_at) and (action, outcome, occurred_at), by
+    # migration 2026-12-07T11:30 (Piccolo declares single columns only): limits and the
+    # auditor's counts of refusals read recent events by them.
     seq = BigInt(unique=True)
     occurred_at = Timestamptz()
     actor = Varchar(length=64, null=True, default=None, index=True)

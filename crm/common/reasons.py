@@ -10,6 +10,14 @@ print and a full export allow at most 200: they are a sentence in an audit line,
 statement. A lookup purpose needs at least 5, because the lookup register must say what the
 record is wanted for (R-AR-06). An optional remark (an approval's "可") has no minimum: only a
 required reason has a floor, but every reason has the ceiling.
+
+Length alone let "ok" and ".." through as the reason for revealing an ID number (issue 14
+finding 4). So a required reason also needs substance: ``min_substance`` different letters,
+digits or Chinese characters — punctuation does not count and a repeated character counts once,
+so "....", "aaaa" and "ok" fall short — unless it cites a ticket or case number such as
+GD-20261207, which names the paperwork behind it. A reveal, a full print and a full export need
+4 (they open personal data; "核对身份" is four); every other required reason needs 1, which
+refuses only punctuation — text that says nothing at all.
 """
 
 from __future__ import annotations
@@ -20,7 +28,9 @@ from typing import Literal, overload
 
 from crm.errors import InvalidInput
 
-__all__ = ["REASON_LIMITS", "InvalidReason", "ReasonLimits", "clean_reason", "normalise_reason"]
+__all__ = ["NO_SUBSTANCE", "REASON_LIMITS", "InvalidReason", "ReasonLimits", "clean_reason", "normalise_reason", "substance"]
+
+NO_SUBSTANCE = "reason.no_substance"
 
 
 @dataclass(frozen=True)
@@ -32,17 +42,22 @@ class ReasonLimits:
     ask: tuple[str, str]  # the request as a sentence, limits appended: ("退回须说明原因", "Returning a batch needs a reason")
     noun: tuple[str, str] = ("原因", "reason")
     field: str = "reason"
+    # Different letters, digits or ideographs a required reason needs, unless it cites a ticket.
+    min_substance: int = 1
 
 
 # The codes are the ones the API already answers with; where a purpose had a single code for
 # both refusals (reveal, export, correction, staff, disposal appraisal) it keeps it.
 REASON_LIMITS: dict[str, ReasonLimits] = {
     "reveal": ReasonLimits(2, 200, "reveal.reason_required", "reveal.reason_required",
-                           ("查看完整信息须填写事由", "State a reason to see the full value"), noun=("事由", "reason")),
+                           ("查看完整信息须填写事由", "State a reason to see the full value"), noun=("事由", "reason"),
+                           min_substance=4),
     "full_print": ReasonLimits(2, 200, "reveal.reason_required", "reveal.reason_required",
-                               ("打印完整信息须填写事由", "State a reason to print full values"), noun=("事由", "reason")),
+                               ("打印完整信息须填写事由", "State a reason to print full values"), noun=("事由", "reason"),
+                               min_substance=4),
     "full_export": ReasonLimits(2, 200, "export.reason_required", "export.reason_required",
-                                ("导出完整信息须填写事由", "A full export needs a reason"), noun=("事由", "reason")),
+                                ("导出完整信息须填写事由", "A full export needs a reason"), noun=("事由", "reason"),
+                                min_substance=4),
     "customer_status": ReasonLimits(2, 500, "customer.reason_required", "customer.reason_too_long",
                                     ("请填写状态变更原因", "A reason for the status change is required")),
     "correction": ReasonLimits(2, 500, "correction.reason_required", "correction.reason_required",
@@ -82,6 +97,13 @@ class InvalidReason(InvalidInput):
 # breaks a person typed into a textarea stay, but not more than one empty line in a row.
 _BLANKS = re.compile(r"[^\S\n]+")
 _EMPTY_LINES = re.compile(r"\n{3,}")
+# A ticket or case number (工单号, 案件号): two or more capitals, an optional dash, three or more digits.
+_TICKET = re.compile(r"(?<![A-Za-z])[A-Z]{2,}-?\d{3,}")
+
+
+def substance(text: str) -> int:
+    """How many different letters, digits and ideographs the text has: what it says, not how long it is."""
+    return len({c.casefold() for c in text if c.isalnum()})
 
 
 def normalise_reason(value: str | None) -> str:
@@ -125,5 +147,13 @@ def clean_reason(*, value: str | None, purpose: str, required: bool = True, fiel
             f"{noun_zh}最多 {limits.max_length} 个字，现有 {len(cleaned)} 个字 / "
             f"The {noun_en} may have at most {limits.max_length} characters; this one has {len(cleaned)}",
             field=where, code=limits.too_long_code,
+        )
+    if required and substance(cleaned) < limits.min_substance and not _TICKET.search(cleaned):
+        ask_zh, ask_en = limits.ask
+        raise InvalidReason(
+            f"{ask_zh}：请写明具体事由（至少 {limits.min_substance} 个不同的汉字、字母或数字，或工单号如 GD-20261207） / "
+            f"{ask_en}: say what it is for (at least {limits.min_substance} different letters, digits or "
+            "characters, or a ticket number such as GD-20261207)",
+            field=where, code=NO_SUBSTANCE,
         )
     return cleaned

@@ -18,6 +18,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from crm.common.private_files import private_dir
+
 KEY_BYTES = 32
 FORMAT_VERSION = 1
 
@@ -115,7 +117,8 @@ def save_keyring(*, keyring: Keyring, path: Path) -> None:
         "audit_key": _b64(keyring.audit_key),
     }
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # mkdir(mode=0o700) would leave the parents it creates to the umask.
+    private_dir(path.parent)
     # mkstemp creates the file 0600, so the keys are never readable by others, even briefly.
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

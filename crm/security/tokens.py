@@ -12,6 +12,15 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# Crockford's base32 without I, L, O, U: a code read aloud or copied from paper is not misread.
+_ACTIVATION_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_activation_code() -> str:
+    """Ten characters (50 bits): a new person's one-time code to set their own password (R-ST-06)."""
+    return "".join(secrets.choice(_ACTIVATION_ALPHABET) for _ in range(10))
+
+
 def hash_token(*, token: str) -> str:
     # Only the hash is stored, so a leaked sessions table cannot be replayed as cookies;
     # a plain SHA-256 suffices because the token already carries 256 random bits.

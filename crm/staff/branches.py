@@ -50,6 +50,12 @@ class BranchDirectory:
     async def by_code(self, code: str) -> BranchRef | None:
         return await self._find(lambda: self._by_code.get(code))
 
+    async def all(self) -> list[BranchRef]:
+        """Every branch, in the order of their numbers (forms offer them as choices)."""
+        if self._stale():
+            await self._reload()
+        return sorted(self._by_id.values(), key=lambda ref: ref.number)
+
     async def codes(self, branch_ids: Iterable[int | None]) -> dict[int, str]:
         """The code of each branch of a page of rows, at most one read for all of them ("" for an unknown id)."""
         wanted = {i for i in branch_ids if i is not None}

@@ -50,6 +50,17 @@ async def active_usernames(*, usernames: Iterable[str]) -> set[str]:
     return {r["username"] for r in rows}
 
 
+async def active_people(*, usernames: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The people on the staff today among these usernames: username -> {id, username, role}."""
+    names = sorted(set(usernames))
+    if not names:
+        return {}
+    rows = await Staff.select(Staff.id, Staff.username, Staff.role).where(
+        Staff.username.is_in(names) & (Staff.active == True)  # noqa: E712
+    )
+    return {r["username"]: r for r in rows}
+
+
 async def staff_overview() -> list[dict[str, Any]]:
     """Everyone, people in work first, then by branch, role and username; ``branch.name`` included."""
     return await Staff.select(

@@ -83,6 +83,7 @@ CAPABILITY_LABELS: dict[str, tuple[str, str]] = {
     "archive.dispose": ("提出并执行档案销毁", "Propose and carry out archive disposal"),
     "archive.dispose.approve": ("批准档案销毁", "Approve archive disposal"),
     "staff.departure": ("离职交接", "Hand over a leaving colleague's work"),
+    "staff.grant.approve": ("审批人员授权", "Approve staff and configuration grants"),
 }
 
 _MANAGER = frozenset(
@@ -123,6 +124,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         "customer.transition", "contract.sign", "contract.transition", "archive.access.decide", "archive.dispose.approve",
         # 离职交接 moves customers and contracts between people: it needs someone who sees them all.
         "staff.departure",
+        # Who may read customer data or decide approvals is itself decided by a second person
+        # (R-ST-06): the sysadmin requests, the general manager approves.
+        "staff.grant.approve",
     },
     # Finance freezes accounts in arrears and closes settled ones, and keeps the price standards
     # and the budget department's estimates the installation fees are computed from (R-CT-06).

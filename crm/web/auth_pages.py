@@ -8,7 +8,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from crm.context import AppContext, Origin
-from crm.errors import AccountLocked, AuthenticationFailed, InvalidInput
+from crm.errors import AccountLocked, AuthenticationFailed, InvalidInput, RateLimited
 from crm.http_errors import status_for
 from crm.staff import service as staff_service
 from crm.staff.access import Actor
@@ -16,7 +16,10 @@ from crm.web import i18n
 from crm.web.render import field_errors, home_for, render, see_other
 from crm.web.session import clear_session_cookie, safe_next, session_token, set_session_cookie
 
-LOGIN_NOTICES = {"expired": "login.expired", "invalid": "login.invalid_session", "logged_out": "login.logged_out"}
+LOGIN_NOTICES = {
+    "expired": "login.expired", "invalid": "login.invalid_session", "logged_out": "login.logged_out",
+    "activated": "login.activated",
+}
 
 
 @get("/", include_in_schema=False)
@@ -58,7 +61,7 @@ async def login(request: Request, ctx: AppContext, origin: Origin) -> Template |
     next_path = safe_next(form.get("next") if isinstance(form.get("next"), str) else None, default="")
     try:
         result = await staff_service.login(ctx=ctx, username=username, password=password, kind="web", origin=origin)
-    except (AuthenticationFailed, AccountLocked) as exc:
+    except (AuthenticationFailed, AccountLocked, RateLimited) as exc:
         return await render(
             request, "login.html", status=status_for(exc), next=next_path, notice=None, username=username,
             error=exc.message, lockout=_lockout(ctx), page_path="/login",
@@ -117,6 +120,12 @@ async def change_password(
         return await render(
             request, "password.html", actor=session.actor, status=422, must_change=session.must_change_password,
             next=next_path, errors=field_errors(exc, default_field="new_password"), page_path="/password",
+        )
+    except AccountLocked as exc:
+        # Too many wrong current passwords from here (R-ST-03): said next to that field.
+        return await render(
+            request, "password.html", actor=session.actor, status=423, must_change=session.must_change_password,
+            next=next_path, errors=field_errors(exc, default_field="current_password"), page_path="/password",
         )
     target = next_path or home_for(session.actor)
     return see_other(target + ("&" if "?" in target else "?") + "done=password_changed")

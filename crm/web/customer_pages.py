@@ -21,7 +21,7 @@ from crm.accounts.lifecycle import FREEZE_CAUSE_LABELS, STATUS_LABELS, allowed_t
 from crm.accounts.meter_rules import APPLIANCE_KIND_LABELS, METER_MODELS, METER_TYPE_LABELS, ApplianceInput, MeterInput
 from crm.accounts.service import DuplicateIdNumber
 from crm.context import AppContext, Origin
-from crm.errors import Conflict, InvalidInput
+from crm.errors import Conflict, InvalidInput, RateLimited
 from crm.http_errors import status_for
 from crm.staff import directory as staff_directory
 from crm.staff.access import Actor, can_reveal, in_scope, require
@@ -282,7 +282,7 @@ async def reveal(request: Request, ctx: AppContext, actor: Actor, origin: Origin
         revealed = await service.reveal(
             ctx=ctx, actor=actor, account_no=account_no, field=values["field"], reason=values["reason"], origin=origin
         )
-    except InvalidInput as exc:
+    except (InvalidInput, RateLimited) as exc:
         return await _refused(request, ctx, actor, account_no, f"reveal_{values['field']}", exc, values)
     return await _customer_page(request, ctx, actor, account_no, revealed=revealed)
 
@@ -466,7 +466,7 @@ async def sheet_full_pdf(
         number, pdf = await sheet.customer_sheet_pdf(
             ctx=ctx, actor=actor, account_no=account_no, full=True, reason=values["reason"], origin=origin
         )
-    except InvalidInput as exc:
+    except (InvalidInput, RateLimited) as exc:
         return await _refused(request, ctx, actor, account_no, "sheet", exc, values)
     return _pdf(number, pdf, "-full")
 

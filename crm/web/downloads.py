@@ -6,9 +6,9 @@ uploaded material — is answered by :func:`file_response`, used by the API and 
 * ``Content-Disposition: attachment`` with the file name twice (RFC 6266): an ASCII
   ``filename="…"`` for old clients, and ``filename*=UTF-8''…`` (RFC 5987) carrying the real
   name — archive numbers contain "·", materials have Chinese names;
-* ``Cache-Control: no-store`` — the files hold personal data;
-* ``X-Content-Type-Options: nosniff`` — an uploaded file is served as its stored type, never
-  sniffed into HTML a browser would run.
+* ``Cache-Control: no-store`` (the files hold personal data) and ``X-Content-Type-Options:
+  nosniff`` (an uploaded file is served as its stored type, never sniffed into HTML a browser
+  would run) — set once, with the other security headers, by crm.http_headers for every answer.
 """
 
 from __future__ import annotations
@@ -47,19 +47,11 @@ def file_response(*, content: bytes, filename: str, media_type: str = PDF) -> Re
     """An HTTP 200 answer that downloads ``content`` as ``filename``.
 
     200 even for a POST (the full customer sheet is asked for with a form): nothing is
-    created, whatever Litestar's default for POST (201) would say. The header names are lower
-    case on purpose: an API controller's ``cache_control`` arrives as ``cache-control`` and
-    Litestar merges route and response headers by exact name, so a capitalised
-    ``Cache-Control`` here would be sent a second time ("no-store, no-store" as a client
-    reads it); this way the header appears once.
+    created, whatever Litestar's default for POST (201) would say.
     """
     return Response(
         content=content,
         media_type=media_type,
         status_code=HTTP_200_OK,
-        headers={
-            "content-disposition": content_disposition(filename),
-            "cache-control": "no-store",
-            "x-content-type-options": "nosniff",
-        },
+        headers={"content-disposition": content_disposition(filename)},
     )

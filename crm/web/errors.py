@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 
 from litestar import Request, Response
@@ -15,12 +13,11 @@ from crm.http_errors import status_for
 from crm.security.sealing import SealBroken
 from crm.staff.service import PasswordChangeRequired, SessionExpired
 from crm.web import i18n
-from crm.web.render import PAGE_HEADERS, request_lang
+from crm.web.csrf import CSRF_FAILURE, login_cookie_is_ours
+from crm.web.render import request_lang
 from crm.web.session import clear_session_cookie, here, login_url, session_token
 
 log = logging.getLogger("crm.web")
-
-CSRF_FAILURE = "CSRF token verification failed"
 
 
 def error_page(request: Request, *, status: int, message: str, title_key: str | None = None) -> Template:
@@ -39,7 +36,6 @@ def error_page(request: Request, *, status: int, message: str, title_key: str | 
             "message": message,
         },
         status_code=status,
-        headers=PAGE_HEADERS,
     )
 
 
@@ -58,18 +54,14 @@ def domain_error_page(request: Request, exc: DomainError) -> Response:
 
 
 def _stale_csrf_cookie(request: Request) -> bool:
-    """A CSRF cookie signed with another secret (e.g. before a keyring was replaced).
+    """A login CSRF cookie signed with another secret (e.g. before a keyring was replaced).
 
-    The middleware keeps reusing an existing cookie, so such a cookie would fail every form
-    for good; dropping it lets the next page view issue a fresh one.
+    The middleware keeps reusing an existing cookie, so such a cookie would fail every login
+    form for good; dropping it lets the next page view issue a fresh one.
     """
     config = request.app.state.csrf
     cookie = request.cookies.get(config.cookie_name) if config else None
-    if not cookie:
-        return False
-    secret, signature = cookie[:64], cookie[64:]
-    expected = hmac.new(config.secret.encode(), secret.encode(), hashlib.sha256).hexdigest()
-    return not hmac.compare_digest(signature, expected)
+    return bool(cookie) and not login_cookie_is_ours(secret=config.secret, login_cookie=cookie)
 
 
 def http_error_page(request: Request, exc: HTTPException) -> Response:
@@ -88,6 +80,10 @@ def http_error_page(request: Request, exc: HTTPException) -> Response:
 
 
 def validation_error_page(request: Request, exc: ValidationException) -> Response:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    if any(isinstance(e, dict) and e.get("source") == "path" for e in extra):
+        # An id no row can have (crm.http_params), like any other missing object.
+        return error_page(request, status=404, message=i18n.both("error.not_found"))
     return error_page(request, status=400, message=i18n.both("error.bad_request"))
 
 

@@ -4,8 +4,9 @@
   error pages, security headers) and the static files. Other packages' pages (contracts)
   arrive as ``extra_handlers`` from crm/app.py, so crm never imports them.
 - template_config(): Jinja2 with the i18n helpers ``t``, ``|pick``, ``|lbl``.
-- csrf_config(): Litestar's double-submit CSRF check for every unsafe page request; the API
-  is outside it because it authenticates with bearer tokens only, never cookies.
+- csrf_config(): the settings of the CSRF check of every unsafe page request, a token bound to
+  the session (crm/web/csrf.py); the API is outside it because it authenticates with bearer
+  tokens only, never cookies.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from litestar import Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.csrf import CSRFMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from crm.security.keyring import Keyring
 from crm.settings import Settings
-from crm.web import auth_pages, customer_pages, review_pages
+from crm.web import auth_pages, customer_pages, review_pages, staff_pages
+from crm.web.csrf import SessionBoundCSRFMiddleware
 from crm.web.errors import PAGE_EXCEPTION_HANDLERS
 from crm.web.render import configure_environment
 from crm.web.session import page_actor, page_session
@@ -35,7 +36,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 CSRF_COOKIE = "crm_csrf"
 
-_PAGE_HANDLERS = [*auth_pages.ROUTES, *customer_pages.ROUTES, *review_pages.ROUTES]
+_PAGE_HANDLERS = [*auth_pages.ROUTES, *customer_pages.ROUTES, *review_pages.ROUTES, *staff_pages.ROUTES]
 
 
 def routes(csrf: CSRFConfig, *, extra_handlers: Sequence = ()) -> list:
@@ -52,7 +53,7 @@ def routes(csrf: CSRFConfig, *, extra_handlers: Sequence = ()) -> list:
             "session": Provide(page_session),
             "actor": Provide(page_actor),
         },
-        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
+        middleware=[DefineMiddleware(SessionBoundCSRFMiddleware, config=csrf)],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,
     )

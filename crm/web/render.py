@@ -14,23 +14,12 @@ from crm import db
 from crm.context import AppContext
 from crm.errors import DomainError
 from crm.common.local_time import local_text as _local
+from crm.staff import grants
 from crm.staff.access import Actor
 from crm.staff.roles import ROLE_LABELS
 from crm.web import i18n
 from crm.web.session import here
 
-
-# Pages show personal data: never cache them, never frame them, never leak the URL onwards.
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    ),
-}
 
 # Messages shown after a redirect, chosen by a fixed key so nothing typed travels in the URL:
 # only "done" values naming a "flash.*" entry of the catalog are shown.
@@ -57,6 +46,8 @@ class NavEntry:
     href: str
     capability: str
     badge: Callable[..., Any] | None = None
+    # A link for something that rarely waits (a witness confirmation): shown only while its badge counts.
+    only_when_waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,14 +67,19 @@ _NAV = (
     NavEntry(key="nav.open_account", href="/customers/new", capability="customer.create"),
     NavEntry(key="nav.corrections", href="/corrections", capability="customer.correct.approve"),
     NavEntry(key="nav.audit", href="/audit", capability="audit.read"),
+    NavEntry(key="nav.staff", href="/staff", capability="staff.admin"),
+    # The general manager's approval inbox (contracts' page) also holds the grants (R-ST-06).
+    NavEntry(key="nav.approvals", href="/approvals", capability="staff.grant.approve", badge=grants.pending_count_query),
 )
 
 
-def _visible(actor: Actor, entries: Sequence[NavEntry]) -> list[NavEntry]:
+def _visible(actor: Actor, entries: Sequence[NavEntry], badges: Mapping[str, int]) -> list[NavEntry]:
     # One link per address: a page open to two capabilities (archive search: the archive room's
     # archive.read and everyone's archive.request) has one entry per capability.
     visible: list[NavEntry] = []
     for entry in entries:
+        if entry.only_when_waiting and not badges.get(entry.href):
+            continue
         if entry.capability in actor.capabilities and all(v.href != entry.href for v in visible):
             visible.append(entry)
     return visible
@@ -92,28 +88,33 @@ def _visible(actor: Actor, entries: Sequence[NavEntry]) -> list[NavEntry]:
 def navigation(
     actor: Actor, path: str, entries: Sequence[NavEntry] = _NAV, badges: Mapping[str, int] | None = None
 ) -> list[NavItem]:
-    visible = _visible(actor, entries)
+    counts = badges or {}
+    visible = _visible(actor, entries, counts)
     # The longest matching prefix is the active item ("/customers/new" beats "/customers").
     best = max(
         (entry for entry in visible if path == entry.href or path.startswith(entry.href + "/")),
         key=lambda entry: len(entry.href),
         default=None,
     )
-    counts = badges or {}
     return [NavItem(key=e.key, href=e.href, active=(e is best), badge=counts.get(e.href, 0)) for e in visible]
 
 
 async def _page_navigation(request: Request, actor: Actor, path: str) -> list[NavItem]:
     entries = (*_NAV, *request.app.state.get(EXTRA_NAV_STATE, ()))
-    queries = {}
-    for entry in _visible(actor, entries):
-        query = entry.badge(actor=actor) if entry.badge is not None else None
+    # Every entry the actor holds counts towards its link's badge: one link may gather what waits
+    # for several capabilities (the approval inbox: contracts and grants).
+    hrefs: list[str] = []
+    queries = []
+    for entry in entries:
+        query = entry.badge(actor=actor) if entry.badge is not None and entry.capability in actor.capabilities else None
         if query is not None:
-            queries[entry.href] = query
-    badges = {}
+            hrefs.append(entry.href)
+            queries.append(query)
+    badges: dict[str, int] = {}
     if queries:
         ctx: AppContext = request.app.state.ctx
-        badges = dict(zip(queries, await db.counts(ctx.engine, list(queries.values()))))
+        for href, count in zip(hrefs, await db.counts(ctx.engine, queries)):
+            badges[href] = badges.get(href, 0) + count
     return navigation(actor, path, entries, badges)
 
 
@@ -155,11 +156,12 @@ async def render(
         common["role_label"] = i18n.label(lang, ROLE_LABELS.get(actor.role))
         branch = await request.app.state.ctx.branches.by_code(actor.branch_code)
         common["branch_label"] = branch.name if branch else actor.branch_code
-    return Template(template_name=template, context={**common, **context}, status_code=status, headers=PAGE_HEADERS)
+    # The security headers (no-store, no framing, the CSP) are the app's, crm.http_headers.
+    return Template(template_name=template, context={**common, **context}, status_code=status)
 
 
 def see_other(path: str) -> Redirect:
-    return Redirect(path=path, status_code=303, headers={"Cache-Control": "no-store"})
+    return Redirect(path=path, status_code=303)
 
 
 def field_errors(exc: DomainError, *, default_field: str = "_form") -> dict[str, str]:

@@ -9,12 +9,15 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from crm.accounts import corrections
+from crm.accounts import service as accounts_service
 from crm.accounts.corrections import OwnCorrection
 from crm.accounts.customer_rules import FIELD_LABELS
+from crm.accounts.reveal_rules import REVEAL_ACTIONS, RevealRateExceeded
 from crm.audit import service as audit_service
 from crm.context import AppContext, Origin
 from crm.errors import Conflict, InvalidInput
 from crm.http_errors import status_for
+from crm.http_params import INT64_MAX, RecordId, bounded
 from crm.staff.access import Actor
 from crm.web.render import field_errors, form_values, render, see_other
 
@@ -58,7 +61,7 @@ async def correction_list(request: Request, ctx: AppContext, actor: Actor) -> Te
 
 @post("/corrections/{correction_id:int}/decision", include_in_schema=False)
 async def decide(
-    request: Request, ctx: AppContext, actor: Actor, origin: Origin, correction_id: int
+    request: Request, ctx: AppContext, actor: Actor, origin: Origin, correction_id: RecordId
 ) -> Template | Redirect:
     values = form_values(await request.form(), ("decision", "reason"))
     approve = values["decision"] == "approve"
@@ -79,13 +82,6 @@ async def decide(
 AUDIT_PAGE_SIZE = 50
 
 
-def _int(raw: str | None) -> int | None:
-    try:
-        return max(0, int(raw)) if raw not in (None, "") else None
-    except ValueError:
-        return None
-
-
 def _details(text: str | None) -> str:
     if not text:
         return ""
@@ -100,15 +96,29 @@ def _details(text: str | None) -> str:
     return str(data)
 
 
+def _refused_for_rate(text: str | None) -> bool:
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("code") == RevealRateExceeded.code
+
+
 async def _audit_page(request: Request, ctx: AppContext, actor: Actor, *, report: Any = None) -> Template:
     action = (request.query_params.get("action") or "").strip()[:64] or None
     username = (request.query_params.get("username") or "").strip()[:64] or None
-    before = _int(request.query_params.get("before"))
+    before = bounded(request.query_params.get("before"), low=0, high=INT64_MAX)
+    # Issue 14 finding 4: reveals refused past the rate limit can be listed on their own.
+    reveal_rate = request.query_params.get("flag") == "reveal_rate"
     page = await audit_service.list_events(
         ctx=ctx, actor=actor, action=action, username=username, before_seq=before, newest_first=True,
         limit=AUDIT_PAGE_SIZE,
+        **({"actions": REVEAL_ACTIONS, "outcome": "failure"} if reveal_rate else {}),
     )
-    events = [dict(event, details_text=_details(event["details"])) for event in page.events]
+    events = [
+        dict(event, details_text=_details(event["details"]), reveal_rate=_refused_for_rate(event["details"]))
+        for event in page.events
+    ]
     return await render(
         request,
         "audit.html",
@@ -117,6 +127,8 @@ async def _audit_page(request: Request, ctx: AppContext, actor: Actor, *, report
         events=events,
         action=action or "",
         username=username or "",
+        reveal_rate=reveal_rate,
+        refused_reveals=await accounts_service.refused_reveals(ctx=ctx, actor=actor),
         before=before,
         older=page.next_before_seq,
         report=report,

@@ -71,7 +71,9 @@ def set_session_cookie(response: Response, *, ctx: AppContext, token: str) -> No
         key=SESSION_COOKIE,
         value=token,
         path="/",
-        max_age=int(ctx.session_policy.absolute.total_seconds()),
+        # Without Max-Age the cookie ends with the browser (a shared front-desk PC); the server's
+        # idle and absolute limits apply either way.
+        max_age=int(ctx.session_policy.absolute.total_seconds()) if ctx.settings.persistent_session_cookie else None,
         httponly=True,
         secure=ctx.settings.secure_cookies,
         samesite="lax",

@@ -40,3 +40,37 @@ def new_customer(**overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+@pytest.fixture
+def command_database(monkeypatch, settings):
+    """A database with the demo staff, reachable the way `crm` finds it (the environment), for
+    commands run in this process; ``within(setup)`` runs ``await setup(ctx)`` against it."""
+    import asyncio
+
+    from crm import db, seed
+    from crm.context import build_context, ensure_keyring
+    from tests.conftest import FIXTURES
+
+    monkeypatch.setenv("CRM_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("CRM_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CRM_DB_POOL_SIZE", "0")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def within(setup) -> None:
+        async def go() -> None:
+            ctx = build_context(settings, keyring=ensure_keyring(settings))
+            await db.start(ctx.engine, pool_size=0)
+            try:
+                await setup(ctx)
+            finally:
+                await db.stop(ctx.engine)
+
+        asyncio.run(go())
+
+    async def staff(ctx) -> None:
+        await seed.initialise(ctx)
+        await seed.load_staff_fixtures(ctx, FIXTURES / "demo")
+
+    within(staff)
+    return within

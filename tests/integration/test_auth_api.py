@@ -22,12 +22,15 @@ class TestLogin:
         assert [e["actor"] for e in failures] == ["frontdesk"]
 
     async def test_unknown_user_gets_the_same_answer(self, client):
+        """R-ST-03; issue 14 bad input "a login for an unknown name (same answer as a wrong password)"."""
         response = await _login(client, "nobody", "whatever-password")
+        wrong = await _login(client, "frontdesk", "whatever-password")
 
         assert (response.status_code, response.json()["code"]) == (401, "auth.invalid_credentials")
+        assert (response.status_code, response.json()) == (wrong.status_code, wrong.json())
 
     async def test_five_failures_lock_the_account_for_fifteen_minutes(self, client, clock):
-        """R-ST-03."""
+        """R-ST-03; issue 14 finding 5: the lock is told only after a correct password."""
         for _ in range(4):
             assert (await _login(client, "frontdesk", "wrong-password-123")).status_code == 401
 
@@ -36,7 +39,7 @@ class TestLogin:
         clock.advance(minutes=15)
         after = await _login(client, "frontdesk")
 
-        assert (fifth.status_code, fifth.json()["code"]) == (423, "auth.locked")
+        assert (fifth.status_code, fifth.json()["code"]) == (401, "auth.invalid_credentials")
         assert (right_but_locked.status_code, right_but_locked.json()["code"]) == (423, "auth.locked")
         assert after.status_code == 200
 

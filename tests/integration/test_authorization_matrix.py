@@ -202,6 +202,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/archive-handovers/{batch_id:int}/return": {"json": {"reason": "材料不齐退回补充"}},
     "POST /api/v1/archives/{archive_no:str}/addenda": {"json": {"text": "补充说明：用户地址门牌号变更。"}},
     "POST /api/v1/archive-access-requests/{request_id:int}/decisions": {"json": {"decision": "reject", "reason": "用途不明确"}},
+    # Disposal batches are BRANCHLESS; their bodies are here for the tests that borrow this table.
+    "POST /api/v1/disposals/{batch_id:int}/witnesses": {"json": {"witnesses": ["finance", "auditor"]}},
 }
 
 

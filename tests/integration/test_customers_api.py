@@ -96,7 +96,7 @@ class TestScopeAndMasking:
             await client.get(f"/api/v1/customers/{account_no}", headers=other),
             await client.get(f"/api/v1/customers/{account_no}/history", headers=other),
             await client.get(f"/api/v1/customers/{account_no}/sheet.pdf", headers=other),
-            await client.post(f"/api/v1/customers/{account_no}/reveal", json={"field": "phone", "reason": "核对"}, headers=other),
+            await client.post(f"/api/v1/customers/{account_no}/reveal", json={"field": "phone", "reason": "核对用户身份"}, headers=other),
             await client.patch(f"/api/v1/customers/{account_no}", json={"phone": "13900000000"}, headers=other),
         ]
 

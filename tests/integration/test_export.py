@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import io
 import json
 import stat
@@ -13,7 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from crm.accounts import service
+from crm.accounts import export_approval, service
 from crm.accounts.customer_rules import CustomerInput
 from crm.accounts.export import (
     BranchOutOfScope,
@@ -25,13 +26,13 @@ from crm.accounts.export_cli import register
 from crm.audit.tables import AuditEvent
 from crm.common.reasons import InvalidReason
 from crm.context import CLI, build_context
+from crm.errors import DomainError
 from crm.seed import actor_for
-from crm.staff import roles
+from crm.staff import grants, roles
 from crm.staff.access import ClearanceTooLow, MissingCapability
 from crm.staff.service import StaffDisabled, UnknownStaff
 from crm.staff.service import command_actor
-from crm.staff.tables import Staff
-from tests.conftest import FIXTURES
+from crm.staff.tables import Staff, StaffGrant
 from tests.integration.conftest import new_customer
 
 # The exact contract of the issue; the importer reads the same names.
@@ -82,6 +83,16 @@ async def export_as(ctx, username: str, **kwargs) -> tuple[str, object]:
     out = io.StringIO(newline="")
     report = await export_customers(ctx=ctx, actor=await actor_for(username=username), out=out, origin=CLI, **kwargs)
     return out.getvalue(), report
+
+
+async def approved(ctx, username: str, *, reason: str = "迁移至新系统", branch: str | None = None,
+                   status: str | None = None) -> int:
+    """A full-export request of ``username``, approved by the general manager (issue 14 finding 4)."""
+    actor = await actor_for(username=username)
+    grant = await export_approval.request_full_export(
+        ctx=ctx, actor=actor, reason=reason, branch=branch, status=status, origin=CLI)
+    await grants.approve(ctx=ctx, actor=await actor_for(username="gm"), grant_id=grant["id"], origin=CLI)
+    return grant["id"]
 
 
 async def events(action: str) -> list[dict]:
@@ -144,15 +155,16 @@ class TestMaskedExport:
                     raise BrokenPipeError("reader went away")
                 return super().write(text)
 
+        approval = await approved(ctx, "frontdesk")
         with pytest.raises(BrokenPipeError):
             await export_customers(
                 ctx=ctx, actor=await actor_for(username="frontdesk"), out=ClosedAfterOneRow(), origin=CLI,
-                full=True, reason="迁移",
+                full=True, approval=approval,
             )
 
         [event] = await events("customer.export_full")
         assert event["outcome"] == "failure" and event["details"]["rows"] == 1
-        assert event["details"]["error"] == "BrokenPipeError" and event["details"]["reason"] == "迁移"
+        assert event["details"]["error"] == "BrokenPipeError" and event["details"]["reason"] == "迁移至新系统"
 
 
 class TestFullExport:
@@ -160,7 +172,8 @@ class TestFullExport:
         await open_customers("frontdesk", [1, 2], contact=True, ctx=ctx)
         await open_customers("frontdesk2", [3], branch="XC", ctx=ctx)
 
-        text, report = await export_as(ctx, "market", full=True, reason="  迁移至新系统 migration  ")
+        approval = await approved(ctx, "market", reason="  迁移至新系统 migration  ")
+        text, report = await export_as(ctx, "market", full=True, approval=approval)
 
         rows = parse(text)
         assert report.full and report.rows == 3
@@ -175,18 +188,58 @@ class TestFullExport:
         assert event["details"]["rows"] == 3 and event["details"]["mode"] == "full"
         assert await events("customer.export") == []
 
-    async def test_without_a_reason_it_is_refused_before_anything_is_written(self, ctx):
-        await open_customers("frontdesk", [1], ctx=ctx)
+    async def test_a_request_without_a_reason_of_substance_is_refused(self, ctx):
         actor = await actor_for(username="frontdesk")
 
-        for reason in (None, "   ", "x", "长" * 201):
-            out = io.StringIO()
-            with pytest.raises(InvalidReason) as refused:
-                await export_customers(ctx=ctx, actor=actor, out=out, origin=CLI, full=True, reason=reason)
-            assert refused.value.code == "export.reason_required"
-            assert out.getvalue() == ""
+        for reason in (None, "   ", "x", "..", "长" * 201):
+            with pytest.raises(InvalidReason):
+                await export_approval.request_full_export(ctx=ctx, actor=actor, reason=reason, branch=None, status=None,
+                                                          origin=CLI)
 
+        assert await StaffGrant.count() == 0
+
+    async def test_without_an_approval_by_another_person_nothing_is_written(self, ctx):
+        """Issue 14 finding 4: `crm export customers --full` used to export every ID number with reason "test"."""
+        await open_customers("frontdesk", [1], ctx=ctx)
+        actor = await actor_for(username="frontdesk")
+        pending = (await export_approval.request_full_export(ctx=ctx, actor=actor, reason="迁移至新系统", branch=None,
+                                                             status=None, origin=CLI))["id"]
+        others = await approved(ctx, "market")
+
+        for approval, code in ((None, "grant.approval_required"), (pending, "grant.approval_required"),
+                               (others, "grant.approval_required"), (10**6, "grant.approval_required")):
+            out = io.StringIO()
+            with pytest.raises(DomainError) as refused:
+                await export_customers(ctx=ctx, actor=actor, out=out, origin=CLI, full=True, approval=approval)
+            assert refused.value.code == code and out.getvalue() == ""
+        with pytest.raises(DomainError) as own:
+            await grants.approve(ctx=ctx, actor=actor, grant_id=pending, origin=CLI)
+
+        assert own.value.code == "permission.denied"  # the front desk approves nothing, least of all its own
         assert await events("customer.export_full") == []
+
+    async def test_an_approval_is_used_once_with_its_scope_and_expires(self, ctx):
+        await open_customers("frontdesk", [1], ctx=ctx)
+        actor = await actor_for(username="frontdesk")
+        once = await approved(ctx, "frontdesk", branch="DC")
+
+        with pytest.raises(DomainError) as wider:
+            await export_as(ctx, "frontdesk", full=True, approval=once, status="active")
+        assert wider.value.code == "export.scope_not_approved"
+        # The refused try above spent nothing: the scope is checked after the approval is read,
+        # in the same transaction, which the refusal rolls back.
+        text, report = await export_as(ctx, "frontdesk", full=True, approval=once)
+        with pytest.raises(DomainError) as twice:
+            await export_as(ctx, "frontdesk", full=True, approval=once)
+        stale = await approved(ctx, "frontdesk", branch="DC")
+        await StaffGrant.update({StaffGrant.decided_at: ctx.now() - export_approval.VALID_FOR}).where(StaffGrant.id == stale)
+        with pytest.raises(DomainError) as expired:
+            await export_as(ctx, "frontdesk", full=True, approval=stale)
+
+        assert report.rows == 1 and report.branch == "DC"
+        assert twice.value.code == "grant.approval_used" and expired.value.code == "grant.approval_expired"
+        [event] = await events("customer.export_full")
+        assert event["details"]["approval"] == once and event["details"]["reason"] == "迁移至新系统"
 
     async def test_a_role_that_may_not_reveal_is_refused(self, ctx):
         """The archivist reads customers but may not reveal their full values."""
@@ -194,7 +247,7 @@ class TestFullExport:
         out = io.StringIO()
 
         with pytest.raises(MissingCapability):
-            await export_customers(ctx=ctx, actor=await actor_for(username="archivist"), out=out, origin=CLI, full=True, reason="审计抽查")
+            await export_customers(ctx=ctx, actor=await actor_for(username="archivist"), out=out, origin=CLI, full=True)
 
         assert out.getvalue() == ""
         [denial] = await events("permission.denied")
@@ -206,7 +259,7 @@ class TestFullExport:
         out = io.StringIO()
 
         with pytest.raises(ClearanceTooLow) as refused:
-            await export_customers(ctx=ctx, actor=await actor_for(username="finance"), out=out, origin=CLI, full=True, reason="对账")
+            await export_customers(ctx=ctx, actor=await actor_for(username="finance"), out=out, origin=CLI, full=True)
 
         assert refused.value.code == "permission.clearance" and out.getvalue() == ""
         assert [d["details"]["code"] for d in await events("permission.denied")] == ["permission.clearance"]
@@ -293,28 +346,14 @@ class TestActingStaff:
 
 
 @pytest.fixture
-def cli(monkeypatch, settings):
+def cli(command_database):
     """A database with staff and three customers, reachable the way `crm` finds it: the env."""
-    from crm import db, seed
-    from crm.context import ensure_keyring
 
-    monkeypatch.setenv("CRM_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("CRM_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("CRM_DB_POOL_SIZE", "0")
+    async def customers(ctx) -> None:
+        await open_customers("frontdesk", [1, 2], contact=True, ctx=ctx)
+        await open_customers("frontdesk2", [3], branch="XC", ctx=ctx)
 
-    async def prepare() -> None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        ctx = build_context(settings, keyring=ensure_keyring(settings))
-        await db.start(ctx.engine, pool_size=0)
-        try:
-            await seed.initialise(ctx)
-            await seed.load_staff_fixtures(ctx, FIXTURES / "demo")
-            await open_customers("frontdesk", [1, 2], contact=True, ctx=ctx)
-            await open_customers("frontdesk2", [3], branch="XC", ctx=ctx)
-        finally:
-            await db.stop(ctx.engine)
-
-    asyncio.run(prepare())
+    command_database(customers)
     app = typer.Typer()
     register(app)
 
@@ -322,6 +361,21 @@ def cli(monkeypatch, settings):
         return CliRunner().invoke(app, ["export", "customers", *args], catch_exceptions=False)
 
     return run
+
+
+def cli_request(*args: str):
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["export", "request-full", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "export customers --full --approval" in result.stderr
+    return result
+
+
+async def _approve_all(ctx) -> None:
+    gm = await actor_for(username="gm")
+    for grant in await grants.list_grants(ctx=ctx, actor=gm):
+        await grants.approve(ctx=ctx, actor=gm, grant_id=grant["id"], origin=CLI)
 
 
 def _audit_actions(settings) -> list[str]:
@@ -342,10 +396,12 @@ class TestCommand:
         assert len(rows) == 2 and "*" in rows[0]["id_number"]
         assert "exported 2 customers" in result.stderr and "exported" not in result.stdout
 
-    def test_full_export_to_a_file_has_the_real_values_and_is_private(self, cli, settings, tmp_path):
+    def test_full_export_to_a_file_has_the_real_values_and_is_private(self, cli, command_database, settings, tmp_path):
         target = tmp_path / "customers.csv"
+        cli_request("--as", "market", "--reason", "迁移至新系统")
+        command_database(_approve_all)
 
-        result = cli("--as", "market", "--full", "--reason", "迁移至新系统", "--output", str(target), "--batch", "2")
+        result = cli("--as", "market", "--full", "--approval", "1", "--output", str(target), "--batch", "2")
 
         assert result.exit_code == 0, result.output
         rows = parse(target.read_bytes().decode("utf-8"))
@@ -358,8 +414,9 @@ class TestCommand:
         target = tmp_path / "customers.csv"
         target.write_text("previous export\n", encoding="utf-8")
         refusals = [
-            (("--as", "frontdesk", "--full"), "export.reason_required"),
-            (("--as", "archivist", "--full", "--reason", "抽查"), "permission.denied"),
+            (("--as", "frontdesk", "--full"), "grant.approval_required"),
+            (("--as", "frontdesk", "--full", "--approval", "7"), "grant.approval_required"),
+            (("--as", "archivist", "--full", "--approval", "1"), "permission.denied"),
             (("--as", "sysadmin"), "permission.denied"),
             (("--as", "nobody"), "staff.unknown"),
             (("--as", "frontdesk", "--branch", "XC"), "export.branch_out_of_scope"),
@@ -373,3 +430,78 @@ class TestCommand:
             assert code in result.stderr and result.stdout == "", (args, result.output)
             assert target.read_text(encoding="utf-8") == "previous export\n"
             assert list(tmp_path.glob(".customers.csv.*")) == []
+
+
+# ---- formula cells (issue 14 finding 3) ---------------------------------------------------
+
+HYPERLINK = '=HYPERLINK("http://x","y")'
+DDE = "+cmd|' /C calc'!A0"
+
+
+async def _open_formula_customers(ctx) -> None:
+    """Two customers whose own text a spreadsheet would run: a formula name, a DDE street and detail."""
+    actor = await actor_for(username="frontdesk")
+    for n, changes in ((4, {"name": HYPERLINK}), (5, {"street": DDE, "detail": DDE})):
+        data = dataclasses.replace(customer_input(n), **changes)
+        await service.open_account(ctx=ctx, actor=actor, origin=CLI, data=data)
+
+
+class TestFormulaCells:
+    def test_a_formula_name_and_a_dde_address_come_out_of_the_command_inert(self, cli, command_database, tmp_path):
+        """Issue 14 finding 3 (CSV injection): `crm export customers` writes such cells behind a quote."""
+        command_database(_open_formula_customers)
+        target = tmp_path / "customers.csv"
+
+        masked = cli("--as", "frontdesk")
+        cli_request("--as", "market", "--reason", "迁移至新系统")
+        command_database(_approve_all)
+        full = cli("--as", "market", "--full", "--approval", "1", "--output", str(target))
+
+        assert masked.exit_code == 0 and full.exit_code == 0, (masked.output, full.output)
+        masked_rows = parse(masked.stdout_bytes.decode("utf-8"))
+        full_rows = parse(target.read_bytes().decode("utf-8"))
+        by_name = {r["name"]: r for r in full_rows}
+        assert "'" + HYPERLINK in by_name and "'" + HYPERLINK in {r["name"] for r in masked_rows}
+        [dde] = [r for r in full_rows if r["street"].startswith("'")]
+        assert (dde["street"], dde["detail"]) == ("'" + DDE, "'" + DDE)
+        cells = [cell for row in masked_rows + full_rows for cell in row.values()]
+        assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+
+class TestWhoRanTheCommand:
+    def test_the_export_event_records_the_operating_system_user(self, cli, settings):
+        """Issue 14 finding 10: `--as` names the authority; the audit event also names the OS account."""
+        import os
+        import pwd
+
+        result = cli("--as", "frontdesk")
+
+        assert result.exit_code == 0, result.output
+        [event] = [e for e in _audit_events(settings) if e["action"] == "customer.export"]
+        assert event["actor"] == "frontdesk" and event["source_ip"] == "cli"
+        assert event["details"]["os_user"].split(" ")[0] == pwd.getpwuid(os.getuid()).pw_name
+
+    def test_a_disabled_account_named_by_as_is_refused_and_audited(self, cli, settings):
+        """Finding 10 (b): a disabled person's authority cannot be borrowed through `--as` (R-PM-05)."""
+        async def disable() -> None:
+            build_context(settings)
+            await Staff.update({Staff.active: False}).where(Staff.username == "market")
+
+        asyncio.run(disable())
+        result = cli("--as", "market")
+
+        assert result.exit_code == 1 and "staff.disabled" in result.stderr and result.stdout == ""
+        events = _audit_events(settings)
+        [denial] = [e for e in events if e["action"] == "permission.denied"]
+        assert (denial["actor"], denial["outcome"], denial["details"]["code"]) == ("market", "denied", "staff.disabled")
+        assert denial["details"]["os_user"] == CLI.os_user
+        assert not [e for e in events if e["action"].startswith("customer.export")]
+
+
+def _audit_events(settings) -> list[dict]:
+    async def go() -> list[dict]:
+        build_context(settings)
+        rows = await AuditEvent.select().order_by(AuditEvent.seq)
+        return [{**r, "details": json.loads(r["details"])} for r in rows]
+
+    return asyncio.run(go())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import signal
 import subprocess
@@ -43,7 +44,7 @@ async def run_import(ctx, data: bytes, *, user="frontdesk", **options):
         ctx=ctx, actor=await actor_for(username=user), source=io.BytesIO(data), source_name="old.csv", origin=CLI,
         errors_out=errors, **options,
     )
-    return report, list(csv.DictReader(io.StringIO(errors.getvalue())))
+    return report, list(csv.DictReader(io.StringIO(errors.getvalue().removeprefix("\ufeff"))))
 
 
 class TestImport:
@@ -157,6 +158,28 @@ class TestImport:
         assert (report.imported, report.rejected) == (2, 1)
         assert errors and errors[0]["line"] == "4"
 
+    async def test_an_error_row_echoing_a_formula_is_written_inert(self, ctx, monkeypatch):
+        """Issue 14 finding 3: the error report goes through the one CSV writer, whatever a rule echoes.
+
+        Today's messages start with our own words; a rule that quoted the offending cell first
+        must still not hand the clerk's spreadsheet a formula.
+        """
+        from crm.accounts import importing
+        from crm.accounts.customer_rules import CustomerInvalid
+        from crm.common.fields import FieldError
+
+        def echo_the_name(data):
+            raise CustomerInvalid([FieldError(code="customer.test_echo", field="name", message=data.name)])
+
+        monkeypatch.setattr(importing, "validate_new_customer", echo_the_name)
+        rows = list(import_rows(1, branch="DC"))
+        rows[0][1] = '=HYPERLINK("http://x","y")'
+
+        report, errors = await run_import(ctx, csv_bytes(rows))
+
+        assert report.rejected == 1
+        assert [e["message"] for e in errors] == ['\'=HYPERLINK("http://x","y")']
+
     async def test_a_giant_line_stops_the_import_before_it_fills_memory(self, ctx):
         data = csv_bytes(list(import_rows(1, branch="DC"))) + b"x" * (200 * 1024)
 
@@ -233,3 +256,23 @@ class TestCommand:
         assert crm(cli_env, "import", "customers", str(path), "--as", "nobody").returncode == 1
         assert crm(cli_env, "import", "customers", str(empty), "--as", "frontdesk").returncode == 1
         assert await Customer.count() == 0
+
+    async def test_a_disabled_account_named_by_as_is_refused_audited_with_the_os_user(self, ctx, cli_env, tmp_path):
+        """Issue 14 finding 10 (a, b): `--as` cannot borrow a disabled account; the OS account is recorded."""
+        from crm.staff.tables import Staff
+
+        path = write_import_csv(tmp_path / "ok.csv", 2, branch="DC")
+        await Staff.update({Staff.active: False}).where(Staff.username == "frontdesk2")
+
+        refused = crm(cli_env, "import", "customers", str(path), "--as", "frontdesk2")
+        done = crm(cli_env, "import", "customers", str(path), "--as", "frontdesk")
+
+        assert refused.returncode == 1 and "staff.disabled" in refused.stderr
+        assert done.returncode == 0, done.stderr
+        denial = await AuditEvent.select().where(AuditEvent.action == "permission.denied").first()
+        imported = await AuditEvent.select().where(AuditEvent.action == "customer.import").first()
+        assert denial["actor"] == "frontdesk2" and json.loads(denial["details"])["code"] == "staff.disabled"
+        # The command ran in its own process as the same account as this one.
+        assert json.loads(denial["details"])["os_user"] == CLI.os_user
+        assert json.loads(imported["details"])["os_user"] == CLI.os_user and imported["actor"] == "frontdesk"
+        assert await Customer.count() == 2

@@ -447,7 +447,8 @@ class TestNavigationByRole:
         home = await client.get("/home")
         customers = await client.get("/customers")
 
-        assert login.headers["location"] == "/home"
+        # The sysadmin's first page is the staff accounts (R-ST-06: requests, not grants).
+        assert login.headers["location"] == "/staff"
         assert 'href="/customers' not in home.text
         assert 'href="/audit"' not in home.text
         assert "周涛" in home.text and "网络管理员" in home.text

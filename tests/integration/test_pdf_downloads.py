@@ -16,13 +16,13 @@ from urllib.parse import quote
 import pytest
 
 from archives import attachments, departure, disposal, handover, lookups, records
-from crm import seed
+from crm import db, seed
 from crm.app import create_app
 from crm.context import CLI, build_context
 from crm.security.keyring import generate_keyring
 from crm.seed import actor_for
 from crm.settings import Settings
-from crm.staff import admin
+from crm.staff import fixtures as staff_fixtures
 from tests.conftest import FIXTURES
 from tests.integration.test_pages import page_login, submit
 
@@ -115,9 +115,10 @@ async def demo_values(ctx) -> dict[str, str]:
     waiting_files = await attachments.list_attachments(ctx=ctx, actor=desk, contract_no=waiting_contract.contract_no)
     requested_on = sorted(r.requested_at.date() for r in await lookups.list_requests(ctx=ctx, actor=archivist))
     # A colleague of the front desk leaves (the demo's own people stay, to sign in below).
-    await admin.create_staff(ctx=ctx, actor=await actor_for(username="sysadmin"), username="frontdesk3",
-                             display_name="何静", role="front_desk", branch="DC", all_branches=False,
-                             initial_password="Lin-Shi-2026-Qiu!", origin=CLI)
+    async with db.unit_of_work(ctx.engine):
+        await staff_fixtures.add_missing(branches=[], hash_password=ctx.hasher.hash, people=[{
+            "username": "frontdesk3", "display_name": "何静", "role": "front_desk", "branch": "DC",
+            "password": "Lin-Shi-2026-Qiu!"}])
     await departure.depart(ctx=ctx, actor=await actor_for(username="gm"), username="frontdesk3",
                            successor="frontdesk", origin=CLI)
     return {

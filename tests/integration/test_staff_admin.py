@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm.audit.tables import AuditEvent
+from crm.staff.tables import StaffGrant
 
 
 def _new_staff(**overrides) -> dict:
@@ -11,33 +12,24 @@ def _new_staff(**overrides) -> dict:
         "display_name": "黄小明",
         "role": "front_desk",
         "branch": "DC",
-        "initial_password": "Counter-Shift-4417",
     }
     body.update(overrides)
     return body
 
 
 class TestStaffAdministration:
-    async def test_new_staff_must_change_the_initial_password(self, client, login):
-        """R-ST-02."""
-        admin = await login("sysadmin")
-
-        created = await client.post("/api/v1/staff", json=_new_staff(), headers=admin)
-        first = (await client.post("/api/v1/auth/login", json={"username": "xiaoming", "password": "Counter-Shift-4417"})).json()
-
-        assert created.status_code == 201 and created.json()["must_change_password"] is True
-        assert first["must_change_password"] is True
-
     async def test_bad_staff_input_is_refused(self, client, login):
+        """New accounts wait for approval and their owner's activation: tests/integration/test_staff_grants.py."""
         admin = await login("sysadmin")
 
         role = await client.post("/api/v1/staff", json=_new_staff(role="king"), headers=admin)
-        weak = await client.post("/api/v1/staff", json=_new_staff(initial_password="12345678"), headers=admin)
+        name = await client.post("/api/v1/staff", json=_new_staff(username="X"), headers=admin)
         taken = await client.post("/api/v1/staff", json=_new_staff(username="frontdesk"), headers=admin)
 
         assert (role.status_code, role.json()["code"]) == (422, "staff.unknown_role")
-        assert (weak.status_code, weak.json()["field"]) == (422, "new_password")
+        assert (name.status_code, name.json()["code"]) == (422, "staff.invalid_username")
         assert (taken.status_code, taken.json()["code"]) == (409, "staff.duplicate_username")
+        assert not await StaffGrant.exists()
 
     async def test_disabled_staff_cannot_log_in_and_sessions_end(self, client, login):
         """R-ST-05: disabled, never deleted."""

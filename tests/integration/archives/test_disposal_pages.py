@@ -1,8 +1,8 @@
 """The disposal pages over the disposal services (SPEC §5; R-AR-05, R-PM-01).
 
 The pages share the API's services, so these tests check what the page layer adds: the due
-list with its proposal form, the general manager's approval form, the execution form with its
-witnesses and the irreversibility warning, inline refusals that change nothing, the register
+list with its proposal form, the general manager's approval form, the witnesses' naming form and
+their own confirmations, the execution form and the irreversibility warning, inline refusals that change nothing, the register
 download, the badges and the 403 for roles without the capability. Also the list endpoint
 GET /api/v1/disposals that the pages' list service backs.
 """
@@ -18,6 +18,7 @@ from archives.tables import ArchiveFile, ArchiveRecord, DisposalBatch
 from crm.context import Origin
 from crm.seed import actor_for
 from tests.integration.archives.test_archive_pages import section_table
+from tests.integration.archives.witnesses import witnessed
 from tests.integration.archives.test_lookups_and_disposal import ALARM, _archived
 from tests.integration.contracts.test_contract_pages import nav_of
 from tests.integration.test_pages import page_login, submit, text_of
@@ -97,12 +98,18 @@ class TestDisposalJourney:
 
         await page_login(client, "archivist")
         batch_page = await client.get(f"/disposals/{batch['id']}")
-        one_witness = await submit(client, f"{page}/execute", {"witnesses": ["finance", "", ""]}, form_page=page)
-        stranger = await submit(client, f"{page}/execute", {"witnesses": ["finance", "nobody", ""]}, form_page=page)
+        one_witness = await submit(client, f"{page}/witnesses", {"witnesses": ["finance", "", ""]}, form_page=page)
+        stranger = await submit(client, f"{page}/witnesses", {"witnesses": ["finance", "nobody", ""]}, form_page=page)
+        named = await submit(client, f"{page}/witnesses", {"witnesses": ["finance", "frontdesk", ""]}, form_page=page)
+        unconfirmed = await submit(client, f"{page}/execute", {}, form_page=page)
+        for witness in ("finance", "frontdesk"):
+            await page_login(client, witness)
+            assert (await submit(client, f"{page}/witness", {}, form_page=page)).status_code == 303
+        await page_login(client, "archivist")
         live = await ArchiveFile.select(ArchiveFile.file_id).where(ArchiveFile.wrapped_key.is_not_null())
         untouched = await ArchiveRecord.select(ArchiveRecord.status).where(
             ArchiveRecord.archive_no == archive_no).first()
-        executed = await submit(client, f"{page}/execute", {"witnesses": ["finance", "frontdesk", ""]}, form_page=page)
+        executed = await submit(client, f"{page}/execute", {}, form_page=page)
         done = await client.get(executed.headers["location"])
 
         assert _badge(batch_page.text, "/disposals") == "1"
@@ -112,6 +119,9 @@ class TestDisposalJourney:
         assert "至少 2 名不同的监销人" in text_of(one_witness.text)
         assert 'value="finance"' in one_witness.text  # the form keeps the names typed
         assert stranger.status_code == 422 and "nobody 不是在职员工" in text_of(stranger.text)
+        assert named.headers["location"] == f"/disposals/{batch['id']}?done=disposal_witnesses_named"
+        assert unconfirmed.status_code == 409 and 'id="execute-error"' in unconfirmed.text
+        assert "尚未本人确认" in text_of(unconfirmed.text)
         assert len(live) == 8 and untouched["status"] == "filed"  # the refusals destroyed nothing
         assert executed.headers["location"] == f"/disposals/{batch['id']}?done=disposal_executed"
         assert "已在监销人见证下销毁" in text_of(done.text) and 'id="execute-form"' not in done.text
@@ -132,8 +142,9 @@ class TestDisposalJourney:
         batch_id = await _proposed(ctx, [archive_no])
         await disposals.decide(ctx=ctx, actor=await actor_for(username="gm"), batch_id=batch_id, decision="approve",
                                reason=None, origin=Origin())
+        await witnessed(ctx, batch_id=batch_id, witnesses=["finance", "frontdesk"])
         batch = await disposals.execute(ctx=ctx, actor=await actor_for(username="archivist"), batch_id=batch_id,
-                                        witnesses=["finance", "frontdesk"], origin=Origin())
+                                        origin=Origin())
         await page_login(client, "archivist")
 
         register = await client.get(f"/disposals/{batch_id}/register.pdf")
@@ -169,7 +180,10 @@ class TestDisposalPermissions:
     async def test_staff_without_the_disposal_capability_get_403(
         self, client, as_role, finished_contract, upload, clock, ctx
     ):
-        """R-PM-01: the front desk neither sees nor proposes; the archivist cannot approve; the GM cannot propose."""
+        """R-PM-01: the front desk neither sees nor proposes; the archivist cannot approve; the GM cannot propose.
+
+        The front desk's /disposals is their witness inbox (issue 14 finding 7): it lists no batch, and a
+        batch not naming them is not found."""
         (archive_no,) = await _due_records(client, as_role, finished_contract, upload, clock)
         batch_id = await _proposed(ctx, [archive_no])
         await page_login(client, "frontdesk")
@@ -186,7 +200,8 @@ class TestDisposalPermissions:
         await page_login(client, "gm")
         gm_proposal = await submit(client, "/disposals", {"archive_nos": [archive_no], "reason": "保管期满"})
 
-        assert (listing.status_code, batch_page.status_code, register.status_code) == (403, 403, 403)
+        assert (listing.status_code, batch_page.status_code, register.status_code) == (200, 404, 404)
+        assert 'id="disposal-batches"' not in listing.text and 'id="due-records"' not in listing.text
         assert desk_proposal.status_code == 403 and "销毁" not in desk_nav
         assert self_approval.status_code == 403 and await _status(batch_id) == "proposed"
         assert gm_proposal.status_code == 403 and await DisposalBatch.count() == 1

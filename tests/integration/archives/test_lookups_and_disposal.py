@@ -16,6 +16,7 @@ from crm.context import Origin
 from crm.errors import Conflict, InvalidInput
 from crm.seed import actor_for
 from tests.integration.archives.conftest import PDF
+from tests.integration.archives.witnesses import witnessed
 
 ALARM = {"type": "alarm_installation", "price_items": [{"code": "BJ-01", "quantity": 1}]}
 
@@ -115,7 +116,8 @@ class TestDisposal:
     async def test_a_due_record_is_destroyed_only_after_approval_with_two_witnesses(
         self, client, as_role, finished_contract, upload, clock, ctx
     ):
-        """R-AR-05: proposed → approved by the general manager → executed with two witnesses; files gone, register kept."""
+        """R-AR-05: proposed → approved by the general manager → two witnesses named who confirm themselves →
+        executed; files gone, register kept."""
         archive_no = await _archived(client, as_role, finished_contract, upload, **ALARM)
         assert "-D10-" in archive_no
         clock.advance(days=365 * 11)  # a D10 record of 2026 is due on 2037-01-01
@@ -124,14 +126,14 @@ class TestDisposal:
                                            origin=Origin())
 
         with pytest.raises(Conflict) as early:
-            await disposals.execute(ctx=ctx, actor=archivist, batch_id=proposed.id, witnesses=["frontdesk", "finance"],
-                                    origin=Origin())
+            await disposals.execute(ctx=ctx, actor=archivist, batch_id=proposed.id, origin=Origin())
         await disposals.decide(ctx=ctx, actor=gm, batch_id=proposed.id, decision="approve", reason=None, origin=Origin())
         with pytest.raises(InvalidInput) as alone:
-            await disposals.execute(ctx=ctx, actor=archivist, batch_id=proposed.id, witnesses=["frontdesk"], origin=Origin())
+            await disposals.name_witnesses(ctx=ctx, actor=archivist, batch_id=proposed.id, witnesses=["frontdesk"],
+                                           origin=Origin())
+        await witnessed(ctx, batch_id=proposed.id, witnesses=["frontdesk", "finance"])
         files = await ArchiveFile.select(ArchiveFile.file_id).where(ArchiveFile.wrapped_key.is_not_null())
-        done = await disposals.execute(ctx=ctx, actor=archivist, batch_id=proposed.id,
-                                       witnesses=["frontdesk", "finance"], origin=Origin())
+        done = await disposals.execute(ctx=ctx, actor=archivist, batch_id=proposed.id, origin=Origin())
 
         assert early.value.code == "disposal.not_approved"
         assert alone.value.code == "disposal.witnesses_required"
@@ -196,8 +198,8 @@ class TestRecords:
         batch_d = await disposals.propose(ctx=ctx, actor=archivist_actor, archive_nos=[archive_no], reason="保管期满",
                                           origin=Origin())
         await disposals.decide(ctx=ctx, actor=gm, batch_id=batch_d.id, decision="approve", reason=None, origin=Origin())
-        await disposals.execute(ctx=ctx, actor=archivist_actor, batch_id=batch_d.id, witnesses=["finance", "frontdesk"],
-                                origin=Origin())
+        await witnessed(ctx, batch_id=batch_d.id, witnesses=["finance", "frontdesk"])
+        await disposals.execute(ctx=ctx, actor=archivist_actor, batch_id=batch_d.id, origin=Origin())
         from archives import documents
 
         number, register = await documents.destruction_register_pdf(ctx=ctx, actor=archivist_actor, batch_id=batch_d.id)

@@ -119,7 +119,8 @@ class TestNavigationBadges:
                            {href: _badge(page.text, href) for href in BADGES[username]})
 
         for n, (navigation, _, counts, shown) in measured.items():
-            assert len(navigation) == (1 if BADGES[username] else 0), navigation
+            # One for everyone: the front desk's is the witness badge (issue 14 finding 7), nothing waiting here.
+            assert len(navigation) == 1, navigation
             assert counts == {href: n for href in BADGES[username]}
             assert shown == {href: str(n) for href in BADGES[username]}
         assert measured[1][1] == measured[30][1]  # the whole page costs the same however much waits

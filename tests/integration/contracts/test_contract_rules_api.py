@@ -102,6 +102,9 @@ class TestContractTypes:
         created = await client.post("/api/v1/contract-types", headers=admin, json={
             "code": "meter_relocation", "name_zh": "燃气表移位工程合同", "name_en": "Meter relocation contract",
             "family": "installation", "required_fields": ["construction_period_days"]})
+        gm = await as_role("gm")
+        # Contract types change only with the general manager's approval (R-ST-06).
+        await client.post(f"/api/v1/staff-grants/{created.json()['id']}/approve", headers=gm, json={})
         account_no = await open_customer("residential")
         desk = await as_role("frontdesk")
 
@@ -109,11 +112,12 @@ class TestContractTypes:
                                     json=installation(account_no, type="meter_relocation"))
         drafted = await client.post("/api/v1/contracts", headers=desk, json=installation(
             account_no, type="meter_relocation", construction_period_days=10, planning_estimate_ref="GH-2026-001"))
-        await client.patch("/api/v1/contract-types/meter_relocation", headers=admin, json={"active": False})
+        retiring = await client.patch("/api/v1/contract-types/meter_relocation", headers=admin, json={"active": False})
+        await client.post(f"/api/v1/staff-grants/{retiring.json()['id']}/approve", headers=gm, json={})
         retired = await client.post("/api/v1/contracts", headers=desk, json=installation(
             account_no, type="meter_relocation", construction_period_days=10, planning_estimate_ref="GH-2026-001"))
 
-        assert created.status_code == 201, created.text
+        assert created.status_code == 202, created.text
         assert missing.status_code == 422 and missing.json()["code"] == "contract.field_required"
         assert drafted.status_code == 201 and drafted.json()["type"] == "meter_relocation"
         assert retired.status_code == 404 and retired.json()["code"] == "contract_type.not_found"

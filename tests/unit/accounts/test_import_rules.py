@@ -72,3 +72,12 @@ class TestRows:
         row = next(iter(rows))
 
         assert [e.field for e in row.errors] == ["meter_installed_date"]
+
+    def test_a_formula_cell_our_export_quoted_loads_back_as_the_text_it_was(self):
+        """Issue 14 finding 3: the export's leading quote is ours, not the customer's (R-PM-04 round trip)."""
+        text = HEADER + "\nresidential,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",b,c,d,e,f,g,'quoted,DC,n,d\n"
+
+        _, rows = read_rows(io.StringIO(text))
+        row = next(iter(rows))
+
+        assert (row.customer.name, row.customer.detail) == ('=HYPERLINK("http://x","y")', "'quoted")

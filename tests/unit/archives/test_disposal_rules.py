@@ -7,15 +7,22 @@ import pytest
 from archives.disposal_rules import (
     DISPOSAL_STATUS_LABELS,
     DISPOSAL_STATUSES,
+    WITNESS_ROLES,
     AlreadyDecided,
+    AlreadyWitnessed,
     Decision,
     NotApproved,
     UnknownDecision,
     WitnessesRequired,
+    WitnessesUnconfirmed,
     WitnessIsExecutor,
+    WitnessNotEligible,
     WrongRole,
+    check_confirmation,
     check_decision_reason,
     check_execute,
+    check_nomination,
+    check_witness_roles,
     decide,
 )
 from crm.common.reasons import InvalidReason
@@ -116,18 +123,18 @@ class TestDecide:
             decide(status="lost", actor_role="general_manager", decision="approve", reason=None)
 
 
-class TestExecute:
-    def test_an_approved_batch_is_destroyed_before_two_witnesses(self) -> None:
+class TestNomination:
+    def test_an_approved_batch_gets_two_witnesses_named(self) -> None:
         """R-AR-05: two witnesses (监销人)."""
 
-        witnesses = check_execute(status="approved", executor_username="dangan", witnesses=["wang", "li"])
+        witnesses = check_nomination(status="approved", executor_username="dangan", witnesses=["wang", "li"])
 
         assert witnesses == ("wang", "li")
 
     def test_witness_names_are_stripped_lower_cased_and_deduplicated(self) -> None:
         """R-AR-05: the same person typed twice is still one witness."""
 
-        witnesses = check_execute(
+        witnesses = check_nomination(
             status="approved", executor_username="dangan", witnesses=[" Wang ", "wang", "", "LI"]
         )
 
@@ -136,16 +143,16 @@ class TestExecute:
     def test_more_than_two_witnesses_are_all_kept(self) -> None:
         """R-AR-05: everyone who watched signs the destruction register."""
 
-        witnesses = check_execute(status="approved", executor_username="dangan", witnesses=["wang", "li", "zhao"])
+        witnesses = check_nomination(status="approved", executor_username="dangan", witnesses=["wang", "li", "zhao"])
 
         assert witnesses == ("wang", "li", "zhao")
 
     @pytest.mark.parametrize("status", ["proposed", "rejected", "executed"])
-    def test_only_an_approved_batch_is_destroyed(self, status: str) -> None:
+    def test_only_an_approved_batch_gets_witnesses(self, status: str) -> None:
         """R-AR-05: nothing is destroyed any other way."""
 
         with pytest.raises(NotApproved) as caught:
-            check_execute(status=status, executor_username="dangan", witnesses=["wang", "li"])
+            check_nomination(status=status, executor_username="dangan", witnesses=["wang", "li"])
 
         assert caught.value.code == "disposal.not_approved"
         assert isinstance(caught.value, Conflict)
@@ -155,7 +162,7 @@ class TestExecute:
         """R-AR-05."""
 
         with pytest.raises(WitnessesRequired) as caught:
-            check_execute(status="approved", executor_username="dangan", witnesses=witnesses)
+            check_nomination(status="approved", executor_username="dangan", witnesses=witnesses)
 
         assert caught.value.code == "disposal.witnesses_required"
         assert caught.value.field == "witnesses"
@@ -166,7 +173,7 @@ class TestExecute:
         """R-AR-05: a witness watches someone else."""
 
         with pytest.raises(WitnessIsExecutor) as caught:
-            check_execute(status="approved", executor_username="dangan", witnesses=witnesses)
+            check_nomination(status="approved", executor_username="dangan", witnesses=witnesses)
 
         assert caught.value.code == "disposal.witness_is_executor"
         assert caught.value.field == "witnesses"
@@ -176,4 +183,81 @@ class TestExecute:
         """R-AR-05: a string would count its letters as witnesses."""
 
         with pytest.raises(TypeError):
-            check_execute(status="approved", executor_username="dangan", witnesses="wang")
+            check_nomination(status="approved", executor_username="dangan", witnesses="wang")
+
+
+class TestWitnessRoles:
+    @pytest.mark.parametrize("role", sorted(WITNESS_ROLES))
+    def test_every_business_role_may_witness(self, role: str) -> None:
+        """R-AR-05: 监销 by people answerable for the records."""
+
+        check_witness_roles(roles={"wang": role})
+
+    def test_the_login_administrator_may_not(self) -> None:
+        """R-AR-05: who makes the logins a confirmation rests on does not stand in for a witness."""
+
+        with pytest.raises(WitnessNotEligible) as caught:
+            check_witness_roles(roles={"wang": "finance", "zhou": "sysadmin"})
+
+        assert caught.value.code == "disposal.witness_not_eligible" and caught.value.field == "witnesses"
+        assert "zhou" in caught.value.message and "wang" not in caught.value.message
+        assert set(ROLES) - WITNESS_ROLES == {"sysadmin"}
+
+
+class TestConfirmation:
+    def test_a_named_witness_confirms_an_approved_batch_once(self) -> None:
+        """Issue 14 finding 7: each witness confirms with their own login."""
+
+        check_confirmation(status="approved", confirmed_at=None)
+
+        with pytest.raises(AlreadyWitnessed) as caught:
+            check_confirmation(status="approved", confirmed_at="2037-11-22T09:00:00Z")
+        assert caught.value.code == "disposal.already_witnessed" and isinstance(caught.value, Conflict)
+
+    @pytest.mark.parametrize("status", ["proposed", "rejected", "executed"])
+    def test_only_while_the_batch_waits_to_be_destroyed(self, status: str) -> None:
+        """R-AR-05."""
+
+        with pytest.raises(NotApproved):
+            check_confirmation(status=status, confirmed_at=None)
+
+
+class TestExecute:
+    def test_an_approved_batch_is_destroyed_once_every_witness_confirmed(self) -> None:
+        """Issue 14 finding 7 / R-AR-05: the register's witnesses are the ones who confirmed."""
+
+        witnesses = check_execute(status="approved", executor_username="dangan", witnesses={"wang": True, "li": True})
+
+        assert witnesses == ("wang", "li")
+
+    @pytest.mark.parametrize("witnesses", [{}, {"wang": True}])
+    def test_without_two_named_witnesses_nothing_is_destroyed(self, witnesses: dict[str, bool]) -> None:
+        """Issue 14 finding 7: typed names are not witnesses; they must be named and confirm first."""
+
+        with pytest.raises(WitnessesUnconfirmed) as caught:
+            check_execute(status="approved", executor_username="dangan", witnesses=witnesses)
+
+        assert caught.value.code == "disposal.witnesses_unconfirmed" and isinstance(caught.value, Conflict)
+
+    def test_one_unconfirmed_witness_holds_the_destruction(self) -> None:
+        """Issue 14 finding 7: the message names who is still awaited."""
+
+        with pytest.raises(WitnessesUnconfirmed) as caught:
+            check_execute(status="approved", executor_username="dangan", witnesses={"wang": True, "li": False})
+
+        assert "li" in caught.value.message and "wang" not in caught.value.message
+
+    def test_a_named_witness_cannot_carry_out_the_destruction(self) -> None:
+        """R-AR-05: another archivist named as witness does not execute."""
+
+        with pytest.raises(WitnessIsExecutor):
+            check_execute(status="approved", executor_username="wang", witnesses={"wang": True, "li": True})
+
+    @pytest.mark.parametrize("status", ["proposed", "rejected", "executed"])
+    def test_only_an_approved_batch_is_destroyed(self, status: str) -> None:
+        """R-AR-05: nothing is destroyed any other way."""
+
+        with pytest.raises(NotApproved) as caught:
+            check_execute(status=status, executor_username="dangan", witnesses={"wang": True, "li": True})
+
+        assert caught.value.code == "disposal.not_approved"

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from crm.common.reasons import REASON_LIMITS, InvalidReason, clean_reason, normalise_reason
+from crm.common.reasons import NO_SUBSTANCE, REASON_LIMITS, InvalidReason, clean_reason, normalise_reason, substance
 from crm.errors import InvalidInput
 
 PURPOSES = sorted(REASON_LIMITS)
+# Distinct characters, so a bound of any length has substance (substance is checked on its own below).
+VARIED = "用户来电核对身份信息并办理业务" * 40
+
+
+def _of_length(n: int) -> str:
+    return VARIED[:n]
 
 
 class TestLimitsTable:
@@ -90,9 +96,9 @@ class TestCleaning:
     def test_limits_count_the_cleaned_text(self) -> None:
         """Padding does not push a reason over its ceiling, nor blanks lift it over its floor."""
 
-        padded = clean_reason(value="  " + "查" * 200 + "  ", purpose="reveal")
+        padded = clean_reason(value="  " + _of_length(200) + "  ", purpose="reveal")
 
-        assert padded == "查" * 200
+        assert padded == _of_length(200)
         with pytest.raises(InvalidReason):
             clean_reason(value=" 查 ", purpose="reveal")
 
@@ -117,10 +123,10 @@ class TestRefusals:
         """Inclusive limits: exactly the minimum and exactly the maximum."""
         limits = REASON_LIMITS[purpose]
 
-        shortest = clean_reason(value="因" * limits.min_length, purpose=purpose)
-        longest = clean_reason(value="因" * limits.max_length, purpose=purpose)
+        shortest = clean_reason(value=_of_length(max(limits.min_length, limits.min_substance)), purpose=purpose)
+        longest = clean_reason(value=_of_length(limits.max_length), purpose=purpose)
 
-        assert (len(shortest), len(longest)) == (limits.min_length, limits.max_length)
+        assert (len(shortest), len(longest)) == (max(limits.min_length, limits.min_substance), limits.max_length)
 
     @pytest.mark.parametrize("purpose", PURPOSES)
     @pytest.mark.parametrize("required", [True, False])
@@ -176,3 +182,64 @@ class TestOptional:
         remark = clean_reason(value=" 可 ", purpose="approval_decision", required=False)
 
         assert remark == "可"
+
+
+class TestSubstance:
+    """Issue 14 finding 4: "ok" and ".." were accepted as the reason for revealing an ID number."""
+
+    @pytest.mark.parametrize("value", ["..", "ok", "....", "aaaa", "查查查查", "核对", "。。。！", "1111", "a.a.a.a"])
+    @pytest.mark.parametrize("purpose", ["reveal", "full_print", "full_export"])
+    def test_a_reason_without_substance_is_refused_with_its_own_code(self, purpose: str, value: str) -> None:
+        """Punctuation does not count and a repeated character counts once."""
+
+        with pytest.raises(InvalidReason) as caught:
+            clean_reason(value=value, purpose=purpose)
+
+        assert caught.value.code == NO_SUBSTANCE
+        assert caught.value.field == "reason"
+        zh, en = caught.value.message.split(" / ")
+        assert "4" in zh and "GD-20261207" in zh and "4 different" in en
+
+    @pytest.mark.parametrize("value", ["核对身份", "用户来电核对身份", "customer asked", "GD-20261207", "GD20261207", "工单 GD-482"])
+    @pytest.mark.parametrize("purpose", ["reveal", "full_print", "full_export"])
+    def test_four_real_characters_or_a_ticket_number_will_do(self, purpose: str, value: str) -> None:
+        """A ticket or case number names the paperwork, however short it is."""
+
+        assert clean_reason(value=value, purpose=purpose) == value
+
+    def test_a_lower_case_word_with_digits_is_not_a_ticket(self) -> None:
+        """Only the house form of a ticket number (capitals, digits) stands in for a sentence."""
+
+        with pytest.raises(InvalidReason) as caught:
+            clean_reason(value="ab-111", purpose="reveal")
+
+        assert caught.value.code == NO_SUBSTANCE
+
+    @pytest.mark.parametrize("purpose", [p for p in PURPOSES if REASON_LIMITS[p].min_substance == 1])
+    def test_every_other_required_reason_refuses_only_text_that_says_nothing(self, purpose: str) -> None:
+        """Dots are never a reason; "笔误" (two characters) still is."""
+        dots = "." * REASON_LIMITS[purpose].min_length
+
+        with pytest.raises(InvalidReason) as caught:
+            clean_reason(value=dots, purpose=purpose)
+
+        assert caught.value.code == NO_SUBSTANCE
+        assert clean_reason(value="笔误笔误笔"[:REASON_LIMITS[purpose].min_length], purpose=purpose)
+
+    def test_which_purposes_need_four(self) -> None:
+        """The finding's three: each opens a person's full data (R-PM-02)."""
+
+        four = sorted(p for p, limits in REASON_LIMITS.items() if limits.min_substance == 4)
+
+        assert four == ["full_export", "full_print", "reveal"]
+
+    def test_an_optional_remark_needs_no_substance(self) -> None:
+        """R-CT-10: an approval's "可" stays a whole remark."""
+
+        assert clean_reason(value="..", purpose="approval_decision", required=False) == ".."
+
+    def test_substance_counts_different_letters_digits_and_ideographs(self) -> None:
+
+        counts = [substance(v) for v in ("", "..", "Aa", "核对身份", "ab12", "查查查")]
+
+        assert counts == [0, 0, 1, 4, 4, 1]

@@ -125,6 +125,14 @@ class TestDestructionRegister:
         assert len(re.findall(r"监销人 Witness(?!es)", text)) == 4
         assert all(name in text for name in ("吴三", "郑四"))
 
+    def test_each_witness_is_listed_with_the_time_they_confirmed(self, make_register: MakeRegister) -> None:
+        """Issue 14 finding 7 / R-AR-05: who confirmed with their own login, and when; who is still awaited."""
+        register = make_register(witness_confirmations=(("孙一（sunyi）", "2026-11-10 08:50"), ("周二（zhouer）", "")))
+
+        text = all_text(render_destruction_register(register=register, search_system=False))
+
+        assert re.search(r"监销确认\s*Confirmed\s*孙一（sunyi） 2026-11-10 08:50；周二（zhouer） 待确认", text)
+
     def test_missing_witnesses_still_get_two_boxes(self, make_register: MakeRegister) -> None:
         """R-AR-05: a register printed before execution has two empty witness boxes ("—")."""
         register = make_register(status_label="已批准 Approved", executed_by="", executed_at="", witnesses=())

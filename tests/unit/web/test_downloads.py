@@ -1,4 +1,5 @@
-"""The one download response (crm.web.downloads): file names, caching, sniffing."""
+"""The one download response (crm.web.downloads): file names; caching and sniffing through the app's
+headers (crm.http_headers, issue 14 finding 8)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from litestar import Controller, Response, get, post
 from litestar.testing import create_test_client
 
 from crm.http_errors import NO_STORE
+from crm.http_headers import add_security_headers
 from crm.web.downloads import ascii_filename, content_disposition, file_response
 
 ARCHIVE_PDF = "archive-Z001-HT·2026-D30-DC-0001.pdf"
@@ -48,14 +50,12 @@ class TestContentDisposition:
 
 
 class TestFileResponse:
-    def test_a_pdf_is_an_uncached_unsniffed_attachment(self) -> None:
+    def test_a_pdf_is_an_attachment_whose_other_headers_are_the_apps(self) -> None:
         response = file_response(content=b"%PDF-1.7", filename="contract-HT-1.pdf")
 
         assert response.status_code == 200 and response.media_type == "application/pdf"
         assert response.headers == {
             "content-disposition": "attachment; filename=\"contract-HT-1.pdf\"; filename*=UTF-8''contract-HT-1.pdf",
-            "cache-control": "no-store",
-            "x-content-type-options": "nosniff",
         }
 
     def test_a_stored_material_keeps_its_own_media_type(self) -> None:
@@ -82,14 +82,14 @@ async def full_sheet() -> Response[bytes]:
 
 class TestThroughLitestar:
     def test_an_api_controllers_cache_control_is_not_sent_twice(self) -> None:
-        with create_test_client(route_handlers=[_NoStoreController]) as client:
+        with create_test_client(route_handlers=[_NoStoreController], before_send=[add_security_headers]) as client:
             response = client.get("/api/sheet.pdf")
 
         assert response.headers.get_list("cache-control") == ["no-store"]
         assert response.headers.get_list("x-content-type-options") == ["nosniff"]
 
     def test_a_page_form_that_posts_for_a_pdf_gets_200(self) -> None:
-        with create_test_client(route_handlers=[full_sheet]) as client:
+        with create_test_client(route_handlers=[full_sheet], before_send=[add_security_headers]) as client:
             response = client.post("/sheet-full.pdf")
 
         assert response.status_code == 200 and response.content == b"%PDF-1.7"
