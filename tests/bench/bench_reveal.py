@@ -3,9 +3,11 @@
     python -m tests.bench.bench_reveal [--calls 2000] [--engines sqlite,postgres]
 
 Each call is what `POST /api/v1/customers/{account_no}/reveal` does below HTTP: the capability,
-branch-scope and clearance checks, the reason rule, the per-person rate limit (issue 14; set
-high here so that every call is counted but none refused), opening the sealed value and writing
-the audit event, in one transaction. The demo's 200 customers, revealed in turn by finance.
+branch-scope and clearance checks, the reason rule, the per-person rate limit (issue 14, at its
+default of 30 an hour), opening the sealed value and writing the audit event, in one
+transaction. The demo's 200 customers, revealed in turn by finance, one every 150 seconds of the
+application's clock (a fixed clock moved by hand): the busiest pace the limit allows, so every
+call counts a full hour of earlier reveals and none is refused.
 
 Baseline: the same script run against the commit before the rate limit (the reveal as it was),
 in the same half hour on the same machine — run it with PYTHONPATH set to that checkout:
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import statistics
 import tempfile
 import time
@@ -36,13 +39,14 @@ async def measure(*, database_url: str | None, calls: int) -> dict[str, float]:
     from crm import db, seed
     from crm.accounts import service
     from crm.accounts.tables import Customer
+    from crm.clock import FixedClock
     from crm.context import Origin, build_context
     from crm.security.keyring import generate_keyring
     from crm.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         # Unknown variables are ignored by checkouts without a rate limit.
-        settings = Settings.from_env({"CRM_DATA_DIR": tmp, "CRM_REVEAL_RATE_PER_HOUR": str(10 * calls)})
+        settings = Settings.from_env({"CRM_DATA_DIR": tmp, "CRM_REVEAL_RATE_PER_HOUR": "30"})
         settings = settings.with_(fast_password_hashing=True, **({"database_url": database_url} if database_url else {}))
         if database_url:
             import asyncpg
@@ -50,7 +54,8 @@ async def measure(*, database_url: str | None, calls: int) -> dict[str, float]:
             conn = await asyncpg.connect(database_url)
             await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
             await conn.close()
-        ctx = build_context(settings, keyring=generate_keyring())
+        clock = FixedClock(dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.timezone.utc))
+        ctx = build_context(settings, keyring=generate_keyring(), clock=clock)
         await db.start(ctx.engine, pool_size=settings.db_pool_size)
         try:
             await seed.initialise(ctx)
@@ -61,6 +66,7 @@ async def measure(*, database_url: str | None, calls: int) -> dict[str, float]:
             origin = Origin(source_ip="127.0.0.1", user_agent="bench")
             times = []
             for i in range(calls + 50):
+                clock.advance(seconds=150)
                 start = time.perf_counter()
                 await service.reveal(ctx=ctx, actor=actor, account_no=accounts[i % len(accounts)],
                                      field=("phone", "id_number")[i % 2], reason=REASON, origin=origin)
