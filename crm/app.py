@@ -12,6 +12,7 @@ from litestar.di import Provide
 from crm import api_schema, db
 from crm.accounts.api import CorrectionController, CustomerController
 from crm.audit.api import AuditController
+from crm.billing.api import CONTROLLERS as BILLING_CONTROLLERS
 from crm.context import AppContext, build_context
 from crm.http_auth import api_actor, api_session, request_origin
 from crm.http_errors import EXCEPTION_HANDLERS, audit_denial
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             CustomerController,
             CorrectionController,
             AuditController,
+            *BILLING_CONTROLLERS,
             *CONTRACT_CONTROLLERS,
             *ARCHIVE_CONTROLLERS,
             *pages.routes(csrf, extra_handlers=[

@@ -8,6 +8,7 @@ APP_MODULES = (
     "crm.staff.piccolo_app",
     "crm.audit.piccolo_app",
     "crm.accounts.piccolo_app",
+    "crm.billing.piccolo_app",
     "contracts.piccolo_app",
     "archives.piccolo_app",
 )

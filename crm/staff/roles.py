@@ -84,12 +84,16 @@ CAPABILITY_LABELS: dict[str, tuple[str, str]] = {
     "archive.dispose.approve": ("批准档案销毁", "Approve archive disposal"),
     "staff.departure": ("离职交接", "Hand over a leaving colleague's work"),
     "staff.grant.approve": ("审批人员授权", "Approve staff and configuration grants"),
+    "tariff.read": ("查看价格", "Read tariffs"),
+    "tariff.write": ("维护价格", "Maintain tariffs"),
 }
 
 _MANAGER = frozenset(
     {
         "customer.read", "customer.reveal", "customer.sheet", "customer.correct.approve", "contract.read",
         "contract.decide", "archive.request",
+        # Tariffs are the price bureau's public prices: whoever answers for bills may read them.
+        "tariff.read",
     }
 )
 
@@ -113,6 +117,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "attachment.upload",
             "archive.handover",
             "archive.request",
+            "tariff.read",
         }
     ),
     "market_manager": _MANAGER,
@@ -134,6 +139,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {
             "customer.read", "customer.reveal", "customer.sheet", "customer.transition", "contract.read",
             "fee_payment.record", "price_standard.write", "budget_estimate.write", "archive.request",
+            "tariff.read", "tariff.write",
         }
     ),
     # The archive room: receives, numbers and keeps the records, and checks their integrity.
@@ -146,7 +152,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Separation of duties: whoever manages accounts and keys must not also read customer data.
     # Contract types are configuration without personal data.
     "sysadmin": frozenset({"staff.admin", "contract_type.admin"}),
-    "auditor": frozenset({"audit.read"}),
+    # Auditors read the billing records, tariffs among them (issue 15 item 9); they change nothing.
+    "auditor": frozenset({"audit.read", "tariff.read"}),
 }
 
 ROLE_CLEARANCE: dict[str, str] = {

@@ -170,7 +170,7 @@ OBJECTS: dict[str, str | None] = {
 }
 # Objects without a branch: the whole company's configuration or the archive room's own work.
 BRANCHLESS = {
-    "code": "contract types are company-wide configuration (sysadmin)",
+    "code": "contract types and tariffs are company-wide configuration (sysadmin, finance)",
     "username": "staff accounts are company-wide; their routes need staff.admin or staff.departure",
     "grant_id": "staff grants are decided company-wide by the general manager",
     "/api/v1/disposals/": "disposal batches are the archive room's, across branches (R-AR-05)",

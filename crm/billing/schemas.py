@@ -1,0 +1,64 @@
+"""Wire shapes of the billing API (msgspec). Tables never leave the service layer.
+
+Prices travel as decimal strings in yuan ("0.4883") and volumes in whole units as decimal
+strings ("350"), so no JSON float ever rounds a price.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+
+class TierIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # The billing year's cumulative volume at which the tier ends; null for the last tier.
+    up_to: str | int | None = None
+    unit_price: str | None = None
+
+
+class ComponentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: str
+    kind: str  # flat | tiered
+    unit_price: str | None = None
+    tiers: list[TierIn] = []
+
+
+class TariffCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    code: str
+    name: str
+    customer_category: str
+    unit: str
+    effective_from: dt.date
+    components: list[ComponentIn] = []
+    year_starts: str | None = None  # "MM-DD", 01-01 when left out
+    extra_volume_per_person: str | int | None = None
+    household_base_persons: int | None = None
+
+
+class TierOut(msgspec.Struct, kw_only=True):
+    up_to: str | None
+    unit_price: str
+
+
+class ComponentOut(msgspec.Struct, kw_only=True):
+    name: str
+    kind: str
+    unit_price: str | None
+    tiers: list[TierOut]
+
+
+class TariffOut(msgspec.Struct, kw_only=True):
+    code: str
+    version: int
+    name: str
+    customer_category: str
+    unit: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    components: list[ComponentOut]
+    year_starts: str
+    extra_volume_per_person: str
+    household_base_persons: int
+    created_by: str | None
+    created_at: dt.datetime
