@@ -14,7 +14,9 @@ from typing import Any
 from piccolo.query.methods.select import Select
 
 from crm import db
-from crm.accounts.tables import Customer
+from crm.accounts.tables import Customer, Meter
+from crm.errors import NotFound
+from crm.staff.access import Actor, in_scope
 
 _SUMMARY = (Customer.id, Customer.account_no, Customer.name, Customer.category, Customer.status, Customer.branch)
 
@@ -30,6 +32,44 @@ async def customers_by_id(*, customer_ids: Iterable[int]) -> dict[int, dict[str,
     if not ids:
         return {}
     return {r["id"]: r for r in await Customer.select(*_SUMMARY).where(Customer.id.is_in(ids))}
+
+
+class MeterNotFound(NotFound):
+    code = "meter.not_found"
+
+
+async def meter_for_reading(*, serial: str, actor: Actor, lock: bool = True) -> dict[str, Any]:
+    """The meter a reading is for, with ``lock`` locked until the caller's unit of work ends (R-BL-02).
+
+    id, serial, customer_id, account_no, customer_status, branch_id, initial_milli and
+    installed_date. Another branch's meter answers exactly like a missing one (R-PM-03). The
+    row lock serialises readings of one meter: two readings entered at once would otherwise
+    both be checked against the same last reading.
+    """
+    query = Meter.select(
+        Meter.id, Meter.serial, Meter.customer, Meter.customer.account_no, Meter.customer.status,
+        Meter.customer.branch, Meter.initial_reading_l, Meter.installed_date, Meter.created_at,
+    ).where(Meter.serial == (serial or "").strip())
+    rows = await (db.locking(query, Meter._meta.db, of=(Meter,)) if lock else query)
+    row = rows[0] if rows else None
+    if row is None or not in_scope(actor, row["customer.branch"]):
+        raise MeterNotFound(f"表具 {serial} 不存在 / Meter {serial} not found", field="serial")
+    return {
+        "id": row["id"], "serial": row["serial"], "customer_id": row["customer"],
+        "account_no": row["customer.account_no"], "customer_status": row["customer.status"],
+        "branch_id": row["customer.branch"], "initial_milli": row["initial_reading_l"],
+        # A meter registered without an installation date opened on the day it was registered.
+        "installed_date": row["installed_date"] or row["created_at"].date(),
+    }
+
+
+async def meters_by_id(*, meter_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """serial and account_no of each meter, in one query (no permissions: the caller checked them)."""
+    ids = sorted(set(meter_ids))
+    if not ids:
+        return {}
+    rows = await Meter.select(Meter.id, Meter.serial, Meter.customer.account_no).where(Meter.id.is_in(ids))
+    return {r["id"]: {"serial": r["serial"], "account_no": r["customer.account_no"]} for r in rows}
 
 
 async def active_account_nos(*, category: str, branch_id: int, limit: int) -> list[str]:

@@ -1,4 +1,4 @@
-"""Billing API under /api/v1: tariffs. One service call per handler."""
+"""Billing API under /api/v1: tariffs, meter readings. One service call per handler."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import datetime as dt
 
 from litestar import Controller, get, post
 from litestar.params import Parameter
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from crm.billing import schemas, tariffs
+from crm.billing import readings, schemas, tariffs
 from crm.billing.tariff_rules import ComponentInput, TariffInput, TierInput
 from crm.context import AppContext, Origin
 from crm.http_errors import NO_STORE
+from crm.http_params import RecordId
 from crm.route_access import requires
 from crm.staff.access import Actor
 
@@ -56,4 +57,31 @@ class TariffController(Controller):
         return await tariffs.versions_of(ctx=ctx, actor=actor, code=code)
 
 
-CONTROLLERS = [TariffController]
+class MeterReadingController(Controller):
+    path = "/api/v1"
+    cache_control = NO_STORE
+    tags = ["billing"]
+
+    @post("/meters/{serial:str}/readings", status_code=HTTP_201_CREATED, opt=requires("meter.reading"))
+    async def record_reading(
+        self, serial: str, data: schemas.ReadingCreate, ctx: AppContext, actor: Actor, origin: Origin
+    ) -> schemas.ReadingOut:
+        return await readings.record_reading(ctx=ctx, actor=actor, serial=serial, data=data, origin=origin)
+
+    @get("/meters/{serial:str}/readings", opt=requires("customer.read"))
+    async def list_readings(self, serial: str, ctx: AppContext, actor: Actor) -> list[schemas.ReadingOut]:
+        return await readings.list_readings(ctx=ctx, actor=actor, serial=serial)
+
+    @get("/meter-readings/review", opt=requires("meter.reading.review"))
+    async def review_queue(self, ctx: AppContext, actor: Actor) -> list[schemas.ReadingOut]:
+        return await readings.review_queue(ctx=ctx, actor=actor)
+
+    @post("/meter-readings/{reading_id:int}/review", status_code=HTTP_200_OK, opt=requires("meter.reading.review"))
+    async def review_reading(
+        self, reading_id: RecordId, data: schemas.ReadingReview, ctx: AppContext, actor: Actor, origin: Origin
+    ) -> schemas.ReadingOut:
+        return await readings.review_reading(ctx=ctx, actor=actor, reading_id=reading_id, decision=data.decision,
+                                             reason=data.reason, origin=origin)
+
+
+CONTROLLERS = [TariffController, MeterReadingController]

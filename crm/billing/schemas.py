@@ -62,3 +62,45 @@ class TariffOut(msgspec.Struct, kw_only=True):
     household_base_persons: int
     created_by: str | None
     created_at: dt.datetime
+
+
+class ReadingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # Whole units with up to three decimals ("1234.567"), like a meter's initial reading.
+    value: str | int
+    read_on: dt.date
+    kind: str = "actual"  # actual | estimated | rollover | replacement
+    dial_digits: int | None = None  # required for a rollover
+    new_serial: str | None = None  # replacement only
+    new_initial_value: str | int | None = None  # replacement only
+
+
+class ReadingReview(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    decision: str  # accept | reject
+    reason: str | None = None
+
+
+class ReadingFlagOut(msgspec.Struct, kw_only=True):
+    code: str
+    label: str
+
+
+class ReadingOut(msgspec.Struct, kw_only=True):
+    id: int
+    serial: str
+    account_no: str
+    value: str
+    read_on: dt.date
+    kind: str
+    kind_label: str
+    estimated: bool
+    dial_digits: int | None
+    new_serial: str | None
+    new_initial_value: str | None
+    consumption: str
+    flags: list[ReadingFlagOut]
+    review_status: str  # none | pending | accepted | rejected
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    review_reason: str | None
+    recorded_by: str | None
+    recorded_at: dt.datetime

@@ -1,13 +1,14 @@
-"""Billing's tables: tariff versions (R-BL-01).
+"""Billing's tables: tariff versions (R-BL-01) and meter readings (R-BL-02).
 
 Prices are kept as decimal text inside ``components`` and volumes as integer thousandths:
 Piccolo's SQLite engine would turn a Decimal column into a float.
 """
 
-from piccolo.columns import BigInt, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from crm.staff.tables import Staff
+from crm.accounts.tables import Customer, Meter
+from crm.staff.tables import Branch, Staff
 
 
 class TariffVersion(Table, tablename="tariff"):
@@ -30,3 +31,32 @@ class TariffVersion(Table, tablename="tariff"):
     household_base_persons = Integer(default=4)
     created_by = ForeignKey(references=Staff, on_delete=OnDelete.restrict, null=False)
     created_at = Timestamptz()
+
+
+class MeterReading(Table, tablename="meter_reading"):
+    """One reading of one meter (R-BL-02), kept as entered: a rejected one stays, marked rejected.
+
+    meter, customer and branch are crm.accounts' ids, copied on entry and never joined: the
+    branch is here so the review queue is branch-scoped without reading another package's rows.
+    """
+
+    # Indexed together with read_on by the migration (Piccolo declares single-column indexes only).
+    meter = ForeignKey(references=Meter, on_delete=OnDelete.restrict, null=False)
+    customer = ForeignKey(references=Customer, on_delete=OnDelete.restrict, null=False)
+    branch = ForeignKey(references=Branch, on_delete=OnDelete.restrict, null=False)
+    value_milli = BigInt()
+    read_on = Date()
+    kind = Varchar(length=16)
+    estimated = Boolean(default=False)
+    dial_digits = Integer(null=True, default=None)
+    # A replacement's new meter; the meter row itself keeps its serial (see readings.record_reading).
+    new_serial = Varchar(length=32, null=True, default=None)
+    new_initial_milli = BigInt(null=True, default=None)
+    consumption_milli = BigInt()
+    flags = Text(default="[]")  # JSON list of reading_rules flag codes
+    review_status = Varchar(length=16, default="none", index=True)  # none | pending | accepted | rejected
+    reviewed_by = ForeignKey(references=Staff, on_delete=OnDelete.restrict, null=True, default=None)
+    reviewed_at = Timestamptz(null=True, default=None)
+    review_reason = Text(null=True, default=None)
+    recorded_by = ForeignKey(references=Staff, on_delete=OnDelete.restrict, null=False)
+    recorded_at = Timestamptz()

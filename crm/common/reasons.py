@@ -81,6 +81,8 @@ REASON_LIMITS: dict[str, ReasonLimits] = {
                                        ("请填写销毁鉴定意见", "State the appraisal"), noun=("鉴定意见", "appraisal")),
     "disposal_rejection": ReasonLimits(2, 500, "disposal.reason_required", "disposal.reason_too_long",
                                        ("驳回须说明原因", "A rejection needs a reason")),
+    "reading_review": ReasonLimits(2, 500, "reading.reason_required", "reading.reason_too_long",
+                                   ("复核抄表读数须说明理由", "Reviewing a reading needs a reason")),
 }
 
 

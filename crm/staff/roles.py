@@ -86,6 +86,8 @@ CAPABILITY_LABELS: dict[str, tuple[str, str]] = {
     "staff.grant.approve": ("审批人员授权", "Approve staff and configuration grants"),
     "tariff.read": ("查看价格", "Read tariffs"),
     "tariff.write": ("维护价格", "Maintain tariffs"),
+    "meter.reading": ("录入抄表读数", "Record meter readings"),
+    "meter.reading.review": ("复核异常抄表读数", "Review flagged meter readings"),
 }
 
 _MANAGER = frozenset(
@@ -118,6 +120,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "archive.handover",
             "archive.request",
             "tariff.read",
+            # Readings are entered at the counter; a flagged one is reviewed by another person
+            # (finance, or a colleague of the branch), never by whoever recorded it.
+            "meter.reading",
+            "meter.reading.review",
         }
     ),
     "market_manager": _MANAGER,
@@ -139,7 +145,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {
             "customer.read", "customer.reveal", "customer.sheet", "customer.transition", "contract.read",
             "fee_payment.record", "price_standard.write", "budget_estimate.write", "archive.request",
-            "tariff.read", "tariff.write",
+            "tariff.read", "tariff.write", "meter.reading.review",
         }
     ),
     # The archive room: receives, numbers and keeps the records, and checks their integrity.

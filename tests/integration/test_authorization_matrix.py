@@ -167,6 +167,8 @@ OBJECTS: dict[str, str | None] = {
     "request_id": "lookup",
     "correction_id": "correction",
     "batch_id": "batch",  # handover batches here; disposal batches: see BRANCHLESS
+    "serial": "meter",  # a customer's meter, scoped by the customer's branch
+    "reading_id": "reading",
 }
 # Objects without a branch: the whole company's configuration or the archive room's own work.
 BRANCHLESS = {
@@ -202,6 +204,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/archive-handovers/{batch_id:int}/return": {"json": {"reason": "材料不齐退回补充"}},
     "POST /api/v1/archives/{archive_no:str}/addenda": {"json": {"text": "补充说明：用户地址门牌号变更。"}},
     "POST /api/v1/archive-access-requests/{request_id:int}/decisions": {"json": {"decision": "reject", "reason": "用途不明确"}},
+    "POST /api/v1/meters/{serial:str}/readings": {"json": {"value": "10.000", "read_on": "2026-11-20"}},
+    "POST /api/v1/meter-readings/{reading_id:int}/review": {"json": {"decision": "accept", "reason": "现场核实无误"}},
     # Disposal batches are BRANCHLESS; their bodies are here for the tests that borrow this table.
     "POST /api/v1/disposals/{batch_id:int}/witnesses": {"json": {"witnesses": ["finance", "auditor"]}},
 }
@@ -220,7 +224,8 @@ def _kind_of(route: Route) -> str | None:
 
 
 async def _other_branch_objects(client, login) -> dict[str, Any]:
-    """One of everything at 东城 (DC): customer, contract with materials, handover, archive, lookup, correction."""
+    """One of everything at 东城 (DC): customer, contract with materials, handover, archive, lookup, correction,
+    meter and reading."""
     desk = await login("frontdesk")
     finance = await login("finance")
     archivist = await login("archivist")
@@ -259,8 +264,17 @@ async def _other_branch_objects(client, login) -> dict[str, Any]:
         "field": "name", "new_value": "张三丰更正", "reason": "身份证姓名登记有误"})
     assert answer.status_code == 201, answer.text
     correction_id = answer.json()["id"]
+    answer = await client.post(f"/api/v1/customers/{account_no}/meters", headers=desk,
+                               json=BODIES["POST /api/v1/customers/{account_no:str}/meters"]["json"])
+    assert answer.status_code == 201, answer.text
+    serial = answer.json()["serial"]
+    answer = await client.post(f"/api/v1/meters/{serial}/readings", headers=desk,
+                               json={"value": "5.000", "read_on": "2026-11-10"})
+    assert answer.status_code == 201, answer.text
+    reading_id = answer.json()["id"]
     return {"account_no": account_no, "contract_no": contract_no, "archive_no": archive_no, "file_id": file_id,
-            "batch_id": batch_id, "request_id": request_id, "correction_id": correction_id}
+            "batch_id": batch_id, "request_id": request_id, "correction_id": correction_id, "serial": serial,
+            "reading_id": reading_id}
 
 
 async def _branch_scoped_logins(ctx, client, roles) -> dict[str, dict[str, str]]:

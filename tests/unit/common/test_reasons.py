@@ -41,6 +41,7 @@ class TestLimitsTable:
             ("handover_return", (2, 500)),
             ("disposal_appraisal", (2, 500)),
             ("disposal_rejection", (2, 500)),
+            ("reading_review", (2, 500)),
         ],
     )
     def test_the_limits_per_purpose(self, purpose: str, bounds: tuple[int, int]) -> None:
@@ -56,7 +57,7 @@ class TestLimitsTable:
         assert PURPOSES == sorted([
             "approval_decision", "contract_transition", "correction", "correction_rejection", "customer_status",
             "disposal_appraisal", "disposal_rejection", "full_export", "full_print", "handover_return",
-            "lookup_purpose", "lookup_rejection", "reveal", "staff_disable",
+            "lookup_purpose", "lookup_rejection", "reading_review", "reveal", "staff_disable",
         ])
 
     def test_an_unknown_purpose_is_a_programming_error(self) -> None:
